@@ -1,0 +1,56 @@
+"""The JSON shapes of DESIGN.md: item, person, event."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from custody.ledger import Record
+from custody.lookup import badge_of
+from custody.models import Item, Person
+
+
+def iso(value: datetime | None, tz: ZoneInfo | None = None) -> str | None:
+    if value is None:
+        return None
+    return (value.astimezone(tz) if tz else value).isoformat(timespec="seconds")
+
+
+def person_json(p: Person | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {"name": p.name, "badge": badge_of(p), "role": p.role, "clearance": p.clearance, "dept": p.dept}
+
+
+def item_json(i: Item, tz: ZoneInfo | None = None) -> dict[str, Any]:
+    return {
+        "code": i.code,
+        "title": i.title,
+        "kind": i.kind,
+        "level": i.level,
+        "period": i.period,
+        "copy_no": f"{i.copy_no:06d}",
+        "doc_no": i.doc_no,
+        "issuer": i.issuer,
+        "home": i.home.name,
+        "status": i.status,
+        "holder": person_json(i.holder) if i.holder_id else None,
+        "since": iso(i.since, tz),
+        "location": i.location.name if i.location_id else None,
+    }
+
+
+def event_json(r: Record, tz: ZoneInfo | None = None) -> dict[str, Any]:
+    return {
+        "seq": r.seq,
+        "at": iso(datetime.fromisoformat(r.at), tz),
+        "kind": r.kind,
+        "item": r.item,
+        "person": r.person,
+        "station": r.station,
+        "actor": r.actor,
+        "data": json.loads(r.data),
+        "hash": r.hash,
+    }

@@ -1,0 +1,62 @@
+"""A store: one opened database, a clock and the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+
+import peewee
+
+from custody import schema
+from custody.clock import Clock, SystemClock
+from custody.db import open_database, writing
+from custody.models import proxy
+
+
+class Store:
+    def __init__(self, db: peewee.Database, clock: Clock | None = None, lang: str = "zh") -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+        self.lang = lang
+        proxy.initialize(db)
+
+    @classmethod
+    def open(cls, url: str, clock: Clock | None = None, lang: str | None = None,
+             create: bool = False) -> Store:
+        db = open_database(url)
+        try:
+            db.connect(reuse_if_open=True)
+        except peewee.OperationalError as exc:
+            from custody.errors import StorageError
+            raise StorageError(f"无法打开数据库“{url}”：{exc}", f"cannot open database {url!r}: {exc}") from None
+        store = cls(db, clock, lang or "zh")
+        if create:
+            schema.upgrade(db)
+        else:
+            schema.check(db)
+        if lang is None:
+            from custody import settings
+            store.lang = settings.get(store, "language")
+        return store
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def writing(self) -> AbstractContextManager[None]:
+        return writing(self.db)
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A consistent snapshot for multi-query reads."""
+        with self.db.atomic() if not self.db.in_transaction() else _null():
+            yield
+
+    def close(self) -> None:
+        if not self.db.is_closed():
+            self.db.close()
+
+
+@contextmanager
+def _null() -> Iterator[None]:
+    yield
