@@ -14,6 +14,7 @@ import peewee
 
 from custody.db import is_sqlite
 from custody.errors import StorageError
+from custody import models_closing, models_scan
 from custody.models import TABLES, SchemaInfo
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ PG_TRIGGERS = (
 
 
 def _v1(db: peewee.Database) -> None:
-    db.create_tables(TABLES)
+    db.create_tables(TABLES + models_scan.TABLES + models_closing.TABLES)
     for sql in SQLITE_TRIGGERS if is_sqlite(db) else PG_TRIGGERS:
         db.execute_sql(sql)
     # copy numbers of one document are unique (P2)
