@@ -72,6 +72,10 @@ class CustodyGroup(click.Group):
             _fail(f"数据库错误 / database error: {exc}", ctx, 1)
         except OSError as exc:
             _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), ctx, 1)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # last line of defence: no traceback reaches a user
+            _fail(f"内部错误 / internal error: {type(exc).__name__}: {exc} (--debug for details)", ctx, 1)
         finally:
             if isinstance(ctx.obj, Ctx):
                 ctx.obj.close()

@@ -19,6 +19,15 @@ class Config:
     actor: str = "cli"  # who the CLI acts as, in the ledger (P23)
 
 
+def _login_name() -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return f"uid{os.getuid()}"
+
+
 def default_home(env: Mapping[str, str]) -> Path:
     xdg = env.get("XDG_DATA_HOME")
     base = Path(xdg) if xdg else Path(env.get("HOME", "~")).expanduser() / ".local" / "share"
@@ -39,5 +48,5 @@ def load(
     chosen = lang or env.get("CUSTODY_LANG") or None
     if chosen:
         chosen = "en" if chosen.lower().startswith("en") else "zh"
-    user = env.get("SUDO_USER") or env.get("USER") or env.get("LOGNAME") or "unknown"
+    user = env.get("SUDO_USER") or env.get("USER") or env.get("LOGNAME") or _login_name()
     return Config(home=home_path, db_url=url, lang=chosen, debug=debug, actor=f"cli:{user}")

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import peewee
 
+from custody import models_closing, models_scan
 from custody.db import is_sqlite
 from custody.errors import StorageError
-from custody import models_closing, models_scan
 from custody.models import TABLES, SchemaInfo
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ SQLITE_TRIGGERS = (
 
 PG_TRIGGERS = (
     "CREATE OR REPLACE FUNCTION custody_event_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'the ledger is append-only: % refused', TG_OP; END; $$ LANGUAGE plpgsql",
+    "BEGIN RAISE EXCEPTION 'the ledger is append-only: %% refused', TG_OP; END; $$ LANGUAGE plpgsql",
     "DROP TRIGGER IF EXISTS event_append_only ON event",
     "CREATE TRIGGER event_append_only BEFORE UPDATE OR DELETE ON event "
     "FOR EACH ROW EXECUTE FUNCTION custody_event_append_only()",
