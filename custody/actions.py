@@ -41,12 +41,14 @@ class Outcome:
 
 # --- facts from rows ----------------------------------------------------------
 
-def person_facts(p: Person) -> policy.PersonFacts:
+def person_facts(p: Person, with_badge: bool = False) -> policy.PersonFacts:
     return policy.PersonFacts(id=p.id, name=p.name, role=p.role, clearance=p.clearance, dept=p.dept,
-                              badge=lookup.badge_of(p), active=p.active, off_post_until=p.off_post_until)
+                              badge=lookup.badge_of(p) if with_badge else "", active=p.active,
+                              off_post_until=p.off_post_until)
 
 
 def item_facts(i: Item) -> policy.ItemFacts:
+    """Facts about an item loaded by `lookup.item` (home and holder already joined)."""
     return policy.ItemFacts(
         code=i.code, title=i.title, kind=i.kind, level=i.level, status=i.status,
         holder=person_facts(i.holder) if i.holder_id else None, since=i.since,
@@ -267,11 +269,13 @@ def check_out(store: Store, code: str, person: Person, station: Station, *, acto
               approver: Person | None = None) -> Outcome:
     """P7–P10: lend an item that is home to a person, or refuse with the reason."""
     with store.writing():
-        it = Item.get_by_id(lookup.item(code).id)
+        it = lookup.item(code)
+        ifacts = item_facts(it)
+        needs_approval = it.level == "top-secret" or bool(ifacts.scope)
         facts = policy.CheckOutFacts(
-            item=item_facts(it), person=person_facts(person), station=station.name, station_kind=station.kind,
-            now=store.now(), approver=person_facts(approver) if approver else None,
-            approvals=_approvals_for(person, it))
+            item=ifacts, person=person_facts(person, with_badge=bool(ifacts.scope)), station=station.name,
+            station_kind=station.kind, now=store.now(), approver=person_facts(approver) if approver else None,
+            approvals=_approvals_for(person, it) if needs_approval else ())
         decision = policy.decide_check_out(facts)
         if isinstance(decision, policy.Refusal):
             out = record_refusal(store, "check_out", decision, actor=actor, item=it.code, person=person.id,
@@ -280,7 +284,7 @@ def check_out(store: Store, code: str, person: Person, station: Station, *, acto
             return out
         now = store.now()
         data: dict[str, Any] = {}
-        if approver is not None and facts.approver and policy._leader_present(facts):
+        if approver is not None and policy.leader_present(facts):
             data["approver"] = approver.id
         if decision.approval is not None:
             data["approval"] = decision.approval.id
@@ -288,17 +292,22 @@ def check_out(store: Store, code: str, person: Person, station: Station, *, acto
                             actor=actor, data=data)
         if decision.approval is not None:
             Approval.update(used_seq=rec.seq).where(Approval.id == decision.approval.id).execute()
-        Item.update(status="out", holder=person, since=now, location=station).where(Item.id == it.id).execute()
-        it = Item.get_by_id(it.id)
+        _set_state(it, "out", person, now, station)
     return Outcome("checked_out", render("checked_out", store.lang, **decision.params), item=it, person=person,
                    seq=rec.seq, extra=data)
+
+
+def _set_state(it: Item, status: str, holder: Person | None, since: datetime | None, where: Station) -> None:
+    """Update the current-state columns, in the table and on the loaded row."""
+    Item.update(status=status, holder=holder, since=since, location=where).where(Item.id == it.id).execute()
+    it.status, it.holder, it.since, it.location = status, holder, since, where
 
 
 def return_item(store: Store, code: str, station: Station, *, actor: str,
                 presenter: Person | None = None) -> Outcome:
     """P7, P12: take an item back; a return by someone else is accepted and flagged."""
     with store.writing():
-        it = Item.get_by_id(lookup.item(code).id)
+        it = lookup.item(code)
         facts = policy.ReturnFacts(item=item_facts(it), station=station.name, now=store.now(),
                                    presenter=person_facts(presenter) if presenter else None)
         decision = policy.decide_return(facts)
@@ -307,14 +316,13 @@ def return_item(store: Store, code: str, station: Station, *, actor: str,
                                  person=presenter.id if presenter else None, station=station.name)
             out.item, out.person = it, presenter
             return out
-        holder = it.holder
+        holder = it.holder if it.holder_id else None
         now = store.now()
         rec = ledger.append("returned", now, item=it.code, person=holder.id if holder else None,
                             station=station.name, actor=actor,
                             data={"presented_by": presenter.id if presenter else None,
                                   "flags": list(decision.flags)})
-        Item.update(status="in", holder=None, since=None, location=station).where(Item.id == it.id).execute()
-        it = Item.get_by_id(it.id)
+        _set_state(it, "in", None, None, station)
     flags = tuple(render(f, store.lang, **decision.params) for f in decision.flags)
     message = render("returned", store.lang, **decision.params)
     if flags:

@@ -59,7 +59,8 @@ def append(kind: str, at: datetime, *, item: str | None = None, person: int | No
     db = Event._meta.database
     if not db.in_transaction():
         raise RuntimeError("ledger.append outside a write transaction")
-    if is_sqlite(db.obj if isinstance(db, peewee.DatabaseProxy) else db):
+    sqlite = is_sqlite(db.obj if isinstance(db, peewee.DatabaseProxy) else db)
+    if sqlite:
         row = db.execute_sql("SELECT seq, hash FROM ledger_head WHERE id = 1").fetchone()
     else:
         row = db.execute_sql("SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE").fetchone()
@@ -67,10 +68,11 @@ def append(kind: str, at: datetime, *, item: str | None = None, person: int | No
     at_text = to_text(at)
     text = canonical(data or {})
     digest = event_hash(seq, at_text, kind, item, person, station, actor, text, prev)
-    Event.insert(seq=seq, at=at_text, kind=kind, item=item, person=person, station=station,
-                 actor=actor, data=text, prev_hash=prev, hash=digest).execute()
+    mark = "?" if sqlite else "%s"
+    db.execute_sql(f"INSERT INTO event ({COLUMNS}) VALUES ({', '.join([mark] * 10)})",
+                   (seq, at_text, kind, item, person, station, actor, text, prev, digest))
     if row:
-        LedgerHead.update(seq=seq, hash=digest).where(LedgerHead.id == 1).execute()
+        db.execute_sql(f"UPDATE ledger_head SET seq = {mark}, hash = {mark} WHERE id = 1", (seq, digest))
     else:
         LedgerHead.insert(id=1, seq=seq, hash=digest).execute()
     return Record(seq, at_text, kind, item, person, station, actor, text, prev, digest)

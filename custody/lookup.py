@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import peewee
+
 from custody import codes
 from custody.errors import NotFound
 from custody.models import Item, Person, Station, Tag
 
 
 def item(code: str) -> Item:
+    """The item with this code, its home station and holder loaded in the same query."""
     text = codes.check_item_code(code)
-    found = Item.get_or_none(Item.code == text)
+    holder = Person.alias()
+    found = (Item.select(Item, Station, holder)
+             .join(Station, on=Item.home).switch(Item)
+             .join(holder, peewee.JOIN.LEFT_OUTER, on=Item.holder)
+             .where(Item.code == text).first())
     if found is None:
         raise NotFound(f"没有编码为“{code}”的物品", f"no item with code {code!r}")
     return found

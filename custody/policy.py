@@ -135,7 +135,7 @@ def clearance(f: CheckOutFacts) -> Refusal | None:
                                          "clearance": f.person.clearance})
 
 
-def _leader_present(f: CheckOutFacts) -> bool:
+def leader_present(f: CheckOutFacts) -> bool:
     return f.approver is not None and f.approver.role == "leader" and f.approver.id != f.person.id
 
 
@@ -152,14 +152,14 @@ def need_to_know(f: CheckOutFacts) -> Refusal | None:
     scope = f.item.scope
     if not scope or f.person.dept in scope or f.person.badge in scope or f.person.name in scope:
         return None
-    if _leader_present(f) or _valid_approval(f):
+    if leader_present(f) or _valid_approval(f):
         return None
     return Refusal("outside_scope", {**_item_params(f.item), "person": f.person.name})
 
 
 def top_secret_needs_leader(f: CheckOutFacts) -> Refusal | None:
     """P10: a top-secret item is lent only with an office leader's approval."""
-    if f.item.level != "top-secret" or _leader_present(f) or _valid_approval(f):
+    if f.item.level != "top-secret" or leader_present(f) or _valid_approval(f):
         return None
     return Refusal("needs_leader", {**_item_params(f.item), "person": f.person.name})
 
@@ -175,7 +175,7 @@ def decide_check_out(f: CheckOutFacts) -> Decision:
         if refusal is not None:
             return refusal
     approval = None
-    if not _leader_present(f):
+    if not leader_present(f):
         approval = _valid_approval(f)
     return Allowed(approval=approval, params={**_item_params(f.item), "person": f.person.name})
 
