@@ -131,10 +131,11 @@ def init(obj: Ctx) -> None:
                      f"database ready (schema version {schema.SCHEMA_VERSION}): {obj.cfg.db_url}"))
 
 
-from custody import cli_items, cli_people  # noqa: E402  (commands register on `cli`)
+from custody import cli_items, cli_labels, cli_people  # noqa: E402  (commands register on `cli`)
 
 cli_people.register(cli)
 cli_items.register(cli)
+cli_labels.register(cli)
 
 
 def parse_when(value: str, tz: ZoneInfo) -> datetime:

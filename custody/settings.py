@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -49,8 +50,90 @@ def _tz(v: Any) -> str:
     return str(v)
 
 
+def _printers(v: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(v, dict) or not all(isinstance(c, dict) for c in v.values()):
+        raise ValueError("a mapping of printer name to its settings")
+    return v
+
+
 def _text(v: Any) -> str:
     return str(v)[:200]
+
+
+def _dates(v: Any) -> list[str]:
+    """Dates as a JSON list or text: `2026-10-01,2026-10-02` or a range `2026-10-01..2026-10-07`."""
+    if isinstance(v, str):
+        text = v.strip()
+        parts = json.loads(text) if text.startswith("[") else re.split(r"[\s,，;；]+", text)
+    elif isinstance(v, list | tuple):
+        parts = list(v)
+    else:
+        raise ValueError("dates YYYY-MM-DD, separated by commas; a range as YYYY-MM-DD..YYYY-MM-DD")
+    days: set[date] = set()
+    for part in (str(p).strip() for p in parts):
+        if not part:
+            continue
+        try:
+            if ".." in part:
+                first, last = (date.fromisoformat(x.strip()) for x in part.split("..", 1))
+                if not 0 <= (last - first).days <= 366:
+                    raise ValueError(part)
+                days.update(first + timedelta(days=n) for n in range((last - first).days + 1))
+            else:
+                days.add(date.fromisoformat(part))
+        except ValueError:
+            raise ValueError("dates YYYY-MM-DD, separated by commas; a range as YYYY-MM-DD..YYYY-MM-DD") from None
+    return sorted(d.isoformat() for d in days)
+
+
+def _bounded(low: int, high: int) -> Callable[[Any], int]:
+    def parse(v: Any) -> int:
+        n = int(v)
+        if not low <= n <= high:
+            raise ValueError(f"{low}–{high}")
+        return n
+    return parse
+
+
+def _bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    text = str(v).strip().lower()
+    if text in ("1", "true", "yes", "on", "是"):
+        return True
+    if text in ("0", "false", "no", "off", "否"):
+        return False
+    raise ValueError("true, false")
+
+
+def _url(v: Any) -> str:
+    text = str(v).strip()
+    if text and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
+        raise ValueError("an http:// or https:// URL, or empty")
+    return text
+
+
+def _host(v: Any) -> str:
+    text = str(v).strip()
+    if text and not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]{1,253}", text):
+        raise ValueError("a host name or address, or empty")
+    return text
+
+
+def _address(v: Any) -> str:
+    text = str(v).strip()
+    if text and not re.fullmatch(r"[^@\s,]+@[^@\s,]+", text):
+        raise ValueError("an e-mail address, or empty")
+    return text
+
+
+def _addresses(v: Any) -> list[str]:
+    parts = v if isinstance(v, list | tuple) else (
+        json.loads(v) if isinstance(v, str) and v.strip().startswith("[") else re.split(r"[\s,，;；]+", str(v)))
+    out = [_address(p) for p in parts if str(p).strip()]
+    if any(not a for a in out):
+        raise ValueError("e-mail addresses separated by commas")
+    return out
 
 
 # key: (default, parse, Chinese description)
@@ -61,6 +144,22 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any], str]] = {
     "language": ("zh", _lang, "界面语言"),
     "timezone": ("Asia/Shanghai", _tz, "时区"),
     "unit_name": ("", _text, "单位名称（标签与登记簿上）"),
+    "printers": ({}, _printers, "标签打印机（custody printer add）"),
+    # closing time (issue 6)
+    "holidays": ([], _dates, "节假日，不做下班清查（如 2026-10-01..2026-10-07）"),
+    "extra_workdays": ([], _dates, "调休上班的周末，照常清查"),
+    "closing_grace_minutes": (30, _bounded(0, 720), "保密柜关闭宽限（分钟），过时未关即标记"),
+    "second_check_minutes": (10, _bounded(1, 120), "关柜后复核人刷卡的时限（分钟）"),
+    "notify_webhook_url": ("", _url, "清查结果推送地址（JSON POST）"),
+    "notify_retries": (3, _bounded(1, 10), "通知发送失败时的重试次数"),
+    "smtp_host": ("", _host, "邮件服务器"),
+    "smtp_port": (587, _bounded(1, 65535), "邮件服务器端口"),
+    "smtp_starttls": (True, _bool, "邮件使用 STARTTLS 加密"),
+    "smtp_user": ("", _text, "邮件登录用户名"),
+    "smtp_password_file": ("", _text, "邮件登录密码所在文件（密码不存入数据库和台账）"),
+    "smtp_ca_file": ("", _text, "邮件服务器证书的 CA 文件（空则用系统证书）"),
+    "smtp_from": ("", _address, "发件人地址"),
+    "smtp_to": ([], _addresses, "收件人地址（逗号分隔）"),
 }
 
 
