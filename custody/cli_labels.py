@@ -77,7 +77,15 @@ def label(obj, codes, out_file, fmt, size, dpi, sheet, skip, printer_name, badge
       custody label --commands --out commands.pdf
       custody label 346056276894 --printer 收文台
     """
-    from labels import BadgeLabel, CommandSheet, find_printer, print_labels, write_command_sheet, write_labels
+    from labels import (
+        BadgeLabel,
+        CommandSheet,
+        PrinterConfig,
+        find_printer,
+        print_labels,
+        write_command_sheet,
+        write_labels,
+    )
     store = obj.store()
     if command_sheet:
         if not out_file:
@@ -95,7 +103,8 @@ def label(obj, codes, out_file, fmt, size, dpi, sheet, skip, printer_name, badge
             raise click.UsageError("give item CODES, or --badges, or --commands")
         labels = item_labels(obj, list(codes))
     if printer_name:
-        config = find_printer(settings.get(store, "printers"), printer_name)
+        configured = [PrinterConfig.from_dict(c) for c in settings.get(store, "printers").values()]
+        config = find_printer(configured, printer_name)
         bar, update = _progress(obj, len(labels), obj.t("打印标签", "printing"))
         try:
             print_labels(labels, config, lang=obj.lang, skip=skip, progress=update)
