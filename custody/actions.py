@@ -373,5 +373,167 @@ def set_active(store: Store, badge: str, active: bool, *, actor: str) -> Person:
     return Person.get_by_id(p.id)
 
 
+# --- the scan service: approval in a session, undo, scanner devices (issue 3) ---
+
+def record_scan_refusal(store: Store, reason: str, params: dict[str, Any], *, actor: str,
+                        item: str | None = None, person: int | None = None, station: str | None = None,
+                        action: str = "scan") -> Outcome:
+    """P24 for refusals only a station has (mistyped code, no badge before a command, late conflict)."""
+    from custody import scan_messages
+    with store.writing():
+        rec = ledger.append("refused", store.now(), item=item, person=person, station=station, actor=actor,
+                            data={"action": action, "reason": reason,
+                                  "params": {k: str(v) for k, v in params.items()}})
+    return Outcome("refused", scan_messages.render(reason, store.lang, **params), reason, seq=rec.seq)
+
+
+def approve_session(store: Store, station: Station, person: Person, approver: Person, *,
+                    actor: str) -> Outcome:
+    """P10 at the station: a leader's badge scanned into someone else's session approves it."""
+    from custody import scan_messages
+    if approver.id == person.id:
+        raise InvalidInput(f"{approver.name}不能批准自己的会话", f"{approver.name} cannot approve their own session")
+    with store.writing():
+        decision = policy.decide_approve(person_facts(approver))
+        if isinstance(decision, policy.Refusal):
+            out = record_refusal(store, "approve", decision, actor=actor, person=person.id, station=station.name)
+            out.person = person
+            return out
+        rec = ledger.append("session_approved", store.now(), person=person.id, station=station.name,
+                            actor=actor, data={"approver": approver.id})
+    return Outcome("approved", scan_messages.render("session_approved", store.lang, approver=approver.name,
+                                                    person=person.name),
+                   person=person, seq=rec.seq, extra={"approver": approver.id})
+
+
+def withdraw_session_approval(store: Store, station: Station, person: Person, approver: Person, *,
+                              undo_of: int, actor: str) -> Outcome:
+    """CMD-UNDO of a session approval: a compensating event names the approval it cancels."""
+    from custody import scan_messages
+    with store.writing():
+        rec = ledger.append("session_approval_withdrawn", store.now(), person=person.id, station=station.name,
+                            actor=actor, data={"approver": approver.id, "undo_of": undo_of})
+    return Outcome("command", scan_messages.render("undo_approval", store.lang, approver=approver.name,
+                                                   person=person.name),
+                   person=person, seq=rec.seq, extra={"undo_of": undo_of})
+
+
+def undo_custody_event(store: Store, seq: int, station: Station, *, actor: str) -> Outcome:
+    """Cancel a check-out or a return by appending the opposite event (the ledger is never edited).
+
+    Refused (and recorded) when anything has changed the item since that event.
+    """
+    from custody import replay, scan_messages
+    from custody.models import Event
+    with store.writing():
+        ev = Event.get_or_none(Event.seq == seq)
+        if ev is None or ev.kind not in ("checked_out", "returned") or not ev.item:
+            raise InvalidInput(f"事件 #{seq} 不是借出或归还，不能撤销", f"event #{seq} is no check-out or return to undo")
+        it = Item.get(Item.code == ev.item)
+        params = {"code": it.code, "title": it.title, "level": it.level, "kind": it.kind}
+        last = (Event.select(Event.seq).where((Event.item == it.code) & Event.kind.in_(list(replay.APPLY)))
+                .order_by(Event.seq.desc()).limit(1).scalar())
+        holder = Person.get_or_none(Person.id == ev.person) if ev.person is not None else None
+        if last != seq or holder is None:
+            return record_scan_refusal(store, "undo_changed_since", params, actor=actor, item=it.code,
+                                       person=ev.person, station=station.name, action="undo")
+        now = store.now()
+        if ev.kind == "checked_out":
+            rec = ledger.append("returned", now, item=it.code, person=holder.id, station=station.name, actor=actor,
+                                data={"presented_by": None, "flags": [], "undo_of": seq})
+            Item.update(status="in", holder=None, since=None, location=station).where(Item.id == it.id).execute()
+            key = "undo_checked_out"
+        else:
+            rec = ledger.append("checked_out", now, item=it.code, person=holder.id, station=station.name,
+                                actor=actor, data={"undo_of": seq})
+            Item.update(status="out", holder=holder, since=now, location=station).where(Item.id == it.id).execute()
+            key = "undo_returned"
+        it = Item.get_by_id(it.id)
+    return Outcome("command", scan_messages.render(key, store.lang, person=holder.name, **params), item=it,
+                   person=holder, seq=rec.seq, extra={"undo_of": seq})
+
+
+DEVICE_EVENTS = ("connected", "disconnected")
+
+
+def record_device_event(store: Store, station: Station, event: str, device: str, at: datetime, *,
+                        actor: str) -> ledger.Record:
+    """A scanner agent's report that its device was plugged in or out (`device_connected` …)."""
+    if event not in DEVICE_EVENTS:
+        raise InvalidInput(f"设备事件“{event}”无效；可用：{', '.join(DEVICE_EVENTS)}",
+                           f"device event {event!r} is invalid; allowed: {', '.join(DEVICE_EVENTS)}")
+    device = device.strip()
+    if not device or len(device) > 200 or not device.isprintable():
+        raise InvalidInput(f"设备名“{device}”无效：1–200 个可打印字符",
+                           f"device {device!r} is invalid: 1–200 printable characters")
+    with store.writing():
+        return ledger.append(f"device_{event}", store.now(), station=station.name, actor=actor,
+                             data={"device": device, "at": at.isoformat()})
+
+
+# --- closing time and imported registers (issue 6) ----------------------------
+
+def set_station_closing_time(store: Store, name: str, closing_time: str | None, *, actor: str) -> Station:
+    """A station's own closing time (HH:MM local), or None for the `closing_time` setting."""
+    value = settings.parse("closing_time", closing_time) if closing_time else None
+    with store.writing():
+        st = lookup.station(name)
+        Station.update(closing_time=value).where(Station.id == st.id).execute()
+        ledger.append("station_changed", store.now(), station=st.name, actor=actor, data={"closing_time": value})
+    return Station.get_by_id(st.id)
+
+
+def loan_problem(level: str, status: str, person: Person) -> tuple[str, str] | None:
+    """Why an existing loan of an item at `level` cannot be recorded for `person` (zh, en), or None."""
+    if status != "in":
+        return f"物品状态为{vocab.STATUS_BY_SLUG[status].zh}，不能登记为借出", f"the item is {status}, not in"
+    if not person.active:
+        return f"{person.name}已停用，不能持有物品", f"{person.name} is inactive and may hold nothing"
+    if vocab.LEVEL_BY_SLUG[person.clearance].rank < vocab.LEVEL_BY_SLUG[level].rank:
+        lv, cl = vocab.LEVEL_BY_SLUG[level], vocab.LEVEL_BY_SLUG[person.clearance]
+        return (f"{person.name}的许可级别为{cl.zh}，不能持有{lv.zh}物品（请先收回再导入）",
+                f"{person.name}'s clearance is {cl.en.lower()}: may not hold a {lv.en.lower()} item "
+                "(take it back first, then import)")
+    return None
+
+
+def record_loan(store: Store, code: str, person: Person, *, since: datetime, actor: str,
+                source: str = "") -> Item:
+    """An item that was already out when it was registered here (an imported register):
+    recorded as out to `person` since `since` (event `loan_recorded`)."""
+    with store.writing():
+        it = Item.get_by_id(lookup.item(code).id)
+        problem = loan_problem(it.level, it.status, person)
+        if problem is not None:
+            raise InvalidInput(f"“{it.title}”（{it.code}）：{problem[0]}", f"{it.title!r} ({it.code}): {problem[1]}")
+        now = store.now()
+        if since > now:
+            raise InvalidInput(f"借出时间 {since.isoformat()} 在将来", f"loan time {since.isoformat()} is in the future")
+        from custody.models import to_text
+        ledger.append("loan_recorded", now, item=it.code, person=person.id, station=it.home.name, actor=actor,
+                      data={"since": to_text(since), "source": source})
+        Item.update(status="out", holder=person, since=since, location=it.home).where(Item.id == it.id).execute()
+        return Item.get_by_id(it.id)
+
+
+def receive_imported(store: Store, *, source: str, row: int, received_on: date | None = None,
+                     holder: Person | None = None, lent_since: datetime | None = None, actor: str,
+                     **fields: Any) -> list[Item]:
+    """One row of an imported register: `receive` the copies, note where they came from
+    (event `imported`, with the register's own receipt date), and record a loan if the row names a holder."""
+    with store.writing():
+        items = receive(store, actor=actor, **fields)
+        now = store.now()
+        for it in items:
+            ledger.append("imported", now, item=it.code, actor=actor,
+                          data={"source": source, "row": row,
+                                "received_on": received_on.isoformat() if received_on else None})
+        if holder is not None:
+            items = [record_loan(store, it.code, holder, since=lent_since or now, actor=actor, source=source)
+                     for it in items]
+    return items
+
+
 __all__ = ["Outcome", "add_person", "add_station", "approve", "check_out", "receive", "return_item",
-           "record_refusal", "rotate_token", "revoke_token", "set_setting", "tag_item"]
+           "receive_imported", "record_loan", "record_refusal", "rotate_token", "revoke_token", "set_setting",
+           "set_station_closing_time", "tag_item"]

@@ -48,6 +48,15 @@ class Ctx:
     def actor(self) -> str:
         return self.cfg.actor
 
+    @property
+    def home(self) -> Path:
+        return self.cfg.home
+
+    def start_local_service(self, station_name: str) -> tuple[str, str, Any]:
+        """For `custody emulate` without --server: the service for this home on a free port."""
+        from custody.cli_serve import start_local_service
+        return start_local_service(self.store(), station_name, actor=self.actor)
+
     def tz(self) -> ZoneInfo:
         return ZoneInfo(settings.get(self.store(), "timezone"))
 
@@ -131,11 +140,30 @@ def init(obj: Ctx) -> None:
                      f"database ready (schema version {schema.SCHEMA_VERSION}): {obj.cfg.db_url}"))
 
 
-from custody import cli_items, cli_labels, cli_people  # noqa: E402  (commands register on `cli`)
+from custody import (  # noqa: E402  (commands register on `cli`)
+    cli_closing,
+    cli_demo,
+    cli_items,
+    cli_labels,
+    cli_people,
+    cli_serve,
+)
 
 cli_people.register(cli)
 cli_items.register(cli)
 cli_labels.register(cli)
+cli_serve.register(cli)
+cli_closing.register(cli)
+cli_demo.register(cli)
+
+
+def _register_devices() -> None:
+    from devices.cli import agent_command, emulate_command
+    cli.add_command(agent_command)
+    cli.add_command(emulate_command)
+
+
+_register_devices()
 
 
 def parse_when(value: str, tz: ZoneInfo) -> datetime:

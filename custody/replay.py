@@ -47,7 +47,14 @@ def _returned(states: dict[str, ItemState], r: Record) -> None:
     s.status, s.holder, s.since, s.location = "in", None, None, r.station
 
 
-APPLY = {"received": _received, "checked_out": _checked_out, "returned": _returned}
+def _loan_recorded(states: dict[str, ItemState], r: Record) -> None:
+    """A loan that existed before the item was registered here (an imported register): out since `since`."""
+    s = states[r.item]
+    s.status, s.holder, s.since, s.location = "out", r.person, json.loads(r.data)["since"], r.station
+
+
+APPLY = {"received": _received, "checked_out": _checked_out, "returned": _returned,
+         "loan_recorded": _loan_recorded}
 
 
 class ReplayError(Exception):

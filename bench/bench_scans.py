@@ -1,0 +1,229 @@
+"""How fast does the scan service answer N stations at once (SQLite, synchronous=FULL)?
+
+N concurrent stations (1, 8, 32 by default) each post badge / check-out / return sequences to a
+real `custody serve` process over keep-alive HTTP; prints scans per second and p50/p99 latency
+beside two baselines measured in the same run on the same disk:
+
+  (a) raw durable single-row SQLite commits (one connection, WAL, synchronous=FULL);
+  (b) a bare bottle endpoint on the same WSGI server (waitress, same threads) doing one durable
+      insert per request, a connection kept open per thread, writes serialised by one lock.
+
+The ratio column is the scan service over (b) at the same number of stations. Afterwards the
+ledger is verified (`custody verify`'s check).
+
+    python bench/bench_scans.py [--stations 1,8,32] [--seconds 5] [--threads 8] [--dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+ITEMS_PER_STATION = 3
+
+BARE_SERVER = r"""
+import sqlite3, sys, threading
+import bottle, waitress
+path, threads = sys.argv[1], int(sys.argv[2])
+local = threading.local()
+lock = threading.Lock()
+
+def conn():
+    if not hasattr(local, "db"):
+        local.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        local.db.execute("PRAGMA journal_mode=wal")
+        local.db.execute("PRAGMA synchronous=full")
+        local.db.execute("PRAGMA busy_timeout=15000")
+    return local.db
+
+app = bottle.Bottle()
+
+@app.post("/api/v1/scans")
+def scan():
+    body = bottle.request.json
+    db = conn()
+    with lock:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO scan (scan_id, code) VALUES (?, ?)", (body["scan_id"], body["code"]))
+        db.execute("COMMIT")
+    return {"scan_id": body["scan_id"], "outcome": "unknown", "duplicate": False}
+
+@app.get("/api/v1/health")
+def health():
+    return {"status": "ok"}
+
+setup = sqlite3.connect(path)
+setup.execute("PRAGMA journal_mode=wal")
+setup.execute("CREATE TABLE IF NOT EXISTS scan (id INTEGER PRIMARY KEY, scan_id TEXT UNIQUE, code TEXT)")
+setup.close()
+server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads,
+                                max_request_body_size=65536, ident="bare")
+print(f"serving on http://127.0.0.1:{server.effective_port}", flush=True)
+server.run()
+"""
+
+
+# --- baselines ------------------------------------------------------------------
+
+def raw_commits(path: Path, seconds: float) -> float:
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=wal")
+    db.execute("PRAGMA synchronous=full")
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t (v) VALUES (?)", (f"row {n}",))
+        db.execute("COMMIT")
+        n += 1
+    elapsed = time.perf_counter() - start
+    db.close()
+    return n / elapsed
+
+
+# --- servers ----------------------------------------------------------------------
+
+class Server:
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     env={**os.environ, **(env or {})})
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        m = re.search(r"serving on (http://\S+)", line)
+        if not m:
+            self.proc.kill()
+            raise SystemExit(f"server did not start: {line!r}")
+        self.url = m.group(1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(60)
+
+
+# --- load -------------------------------------------------------------------------
+
+def station_loop(url: str, token: str, badge: str, codes: list[str], stop_at: float, started: threading.Barrier,
+                 latencies: list[float], errors: list[str]) -> None:
+    u = urlparse(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    sequence = [badge, *codes, *codes]  # badge, check out each, return each
+    started.wait()
+    mine: list[float] = []
+    while time.perf_counter() < stop_at:
+        for code in sequence:
+            body = json.dumps({"code": code, "scan_id": str(uuid.uuid4())})
+            t0 = time.perf_counter()
+            conn.request("POST", "/api/v1/scans", body, headers)
+            response = conn.getresponse()
+            data = response.read()
+            mine.append(time.perf_counter() - t0)
+            if response.status != 200:
+                errors.append(f"{response.status} {data[:200]!r}")
+                return
+    conn.close()
+    latencies.extend(mine)
+
+
+def run_load(url: str, stations: list[tuple[str, str, list[str]]], seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = threading.Barrier(len(stations) + 1)
+    stop_at = time.perf_counter() + seconds + 0.2
+    threads = [threading.Thread(target=station_loop, args=(url, tok, badge, codes, stop_at, started, latencies, errors))
+               for tok, badge, codes in stations]
+    for t in threads:
+        t.start()
+    started.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if errors:
+        raise SystemExit(f"errors under load: {errors[:3]}")
+    latencies.sort()
+    return {"rate": len(latencies) / elapsed, "p50": statistics.median(latencies) * 1000,
+            "p99": latencies[int(len(latencies) * 0.99)] * 1000, "n": len(latencies)}
+
+
+def setup_office(home: Path, n: int) -> list[tuple[str, str, list[str]]]:
+    from custody import actions
+    from custody.store import Store
+
+    store = Store.open(f"sqlite:///{home / 'custody.db'}", create=True)
+    stations = []
+    for i in range(n):
+        name = f"阅文室{i:02d}"
+        _, token = actions.add_station(store, name, "reading-room", actor="bench")
+        actions.add_person(store, f"人员{i:02d}", badge=f"P{i:03d}", clearance="secret", actor="bench")
+        codes = [it.code for it in actions.receive(store, title=f"文件{i}", level="secret",
+                                                    copies=ITEMS_PER_STATION, home=name, actor="bench")]
+        stations.append((token, f"P{i:03d}", codes))
+    store.close()
+    return stations
+
+
+def verify_ledger(home: Path) -> str:
+    from custody.store import Store
+    from custody.verify import verify
+
+    store = Store.open(f"sqlite:///{home / 'custody.db'}")
+    try:
+        report = verify()
+    finally:
+        store.close()
+    return f"ledger intact: {report.events} events" if report.ok else f"LEDGER BROKEN: {report.problem}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--stations", default="1,8,32", help="comma-separated station counts")
+    ap.add_argument("--seconds", type=float, default=5.0, help="load duration per measurement")
+    ap.add_argument("--threads", type=int, default=8, help="WSGI worker threads for both servers")
+    ap.add_argument("--dir", default=None, help="directory on the disk to measure (default: a temp dir)")
+    args = ap.parse_args()
+    counts = [int(x) for x in args.stations.split(",")]
+    base = Path(tempfile.mkdtemp(prefix="bench-scans-", dir=args.dir))
+
+    print(f"disk: {base}   server threads: {args.threads}   {args.seconds:.0f} s per run   "
+          f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
+    raw = raw_commits(base / "raw.db", args.seconds)
+    print(f"(a) raw durable single-row commits: {raw:7.0f} /s")
+    print()
+    print(f"{'stations':>8}  {'(b) bare /s':>11} {'p50':>6} {'p99':>6}   {'scans /s':>9} {'p50':>6} {'p99':>6}"
+          f"   {'scans/(b)':>9}")
+    for n in counts:
+        bare = Server([sys.executable, "-c", BARE_SERVER, str(base / f"bare-{n}.db"), str(args.threads)])
+        fake = [("-", f"BADGE{i}", [f"CODE{i}-{k}" for k in range(ITEMS_PER_STATION)]) for i in range(n)]
+        try:
+            b = run_load(bare.url, fake, args.seconds)
+        finally:
+            bare.stop()
+        home = base / f"home-{n}"
+        stations = setup_office(home, n)
+        real = Server([sys.executable, "-c", "from custody.cli import main; main()", "serve", "--port", "0",
+                       "--threads", str(args.threads), "--no-access-log"], env={"CUSTODY_HOME": str(home)})
+        try:
+            s = run_load(real.url, stations, args.seconds)
+        finally:
+            real.stop()
+        print(f"{n:>8}  {b['rate']:>11.0f} {b['p50']:>5.1f}ms {b['p99']:>5.1f}ms   {s['rate']:>9.0f} "
+              f"{s['p50']:>5.1f}ms {s['p99']:>5.1f}ms   {s['rate'] / b['rate']:>8.0%}   ({verify_ledger(home)})",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""CLI: `custody serve`, and a service started in-process for `custody emulate`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from custody import actions
+from custody.store import Store
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(serve)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 only behind TLS (tokens travel in every request).")
+@click.option("--port", default=8750, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port; 0 picks a free one (the URL is printed).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Worker threads (each keeps its own database connection).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="Log one line per request on stderr.")
+@click.pass_obj
+def serve(obj, host: str, port: int, threads: int, access_log: bool) -> None:
+    """Run the scan API and web service until SIGTERM or Ctrl-C (requests in flight finish).
+
+    Prints "serving on URL" once it listens. Scanner agents post to URL/api/v1/scans
+    with their station's token (custody station add / rotate).
+
+    \b
+    Example:
+      custody serve --host 127.0.0.1 --port 8750 --threads 8
+      curl http://127.0.0.1:8750/api/v1/health
+    """
+    from web import server
+
+    if access_log:
+        logging.getLogger("web").setLevel(logging.INFO)
+    logging.getLogger("web.server").setLevel(logging.INFO)
+    store = obj.store()
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        click.echo(obj.t(f"注意：在 {host} 上监听；令牌以明文传输，请置于 TLS 之后",
+                         f"note: listening on {host}; tokens travel in clear text, put TLS in front"), err=True)
+    server.serve(store, host, port, threads, announce=lambda url: click.echo(f"serving on {url}"))
+
+
+def start_local_service(db: str | Path | Store, station_name: str, *, actor: str = "cli:emulate",
+                        threads: int = 4) -> tuple[str, str, Callable[[], None]]:
+    """Start the service in this process on a free port of 127.0.0.1 and issue `station_name`
+    a fresh token (recorded in the ledger; the station's old token stops working).
+
+    `db` is an opened Store, a database URL, or a custody home directory.
+    Returns (base URL, token, stop); `stop()` lets requests in flight finish.
+    """
+    from web.server import start_in_thread
+
+    opened = not isinstance(db, Store)
+    if isinstance(db, Store):
+        store = db
+    else:
+        text = str(db)
+        store = Store.open(text if "://" in text else f"sqlite:///{Path(text).expanduser() / 'custody.db'}")
+    try:
+        token = actions.rotate_token(store, station_name, actor=actor)
+        running = start_in_thread(store, "127.0.0.1", 0, threads)
+    except BaseException:
+        if opened:
+            store.close()
+        raise
+
+    def stop() -> None:
+        running.stop()
+        if opened:
+            store.close()
+
+    try:
+        wait_healthy(running.url)
+    except BaseException:
+        stop()
+        raise
+    return running.url, token, stop
+
+
+def wait_healthy(url: str, timeout: float = 15.0) -> None:
+    """Poll the health endpoint until it answers 200, or raise TimeoutError."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/api/v1/health", timeout=2) as response:
+                if response.status == 200 and json.load(response).get("status") == "ok":
+                    return
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            last = str(exc)
+        time.sleep(0.05)
+    raise TimeoutError(f"the service at {url} did not answer its health check: {last}")

@@ -1,0 +1,244 @@
+"""Shared fixtures for the scan service: an office in a SQLite file under tmp_path, and real
+servers on free ports — in a thread of this process (fast; its clock can be moved) or as a
+`custody serve --port 0` subprocess (restarts, signals) — each waited on by polling its
+health endpoint, never by a fixed sleep."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from core_support import (
+    BACKENDS,
+    START,
+    open_store,
+)
+
+from custody import actions
+from custody.cli_serve import wait_healthy
+from custody.clock import FixedClock
+from custody.models import Event, Item, Person, Station
+from custody.models_scan import Scan
+from custody.store import Store
+
+# Runs the real CLI; registers `serve` first if custody.cli does not (yet) wire it.
+SERVE_BOOT = ("from custody.cli import cli, main\n"
+              "from custody import cli_serve\n"
+              "'serve' in cli.commands or cli_serve.register(cli)\n"
+              "main()\n")
+
+
+@dataclass
+class Office:
+    """A small office: two stations with tokens, four people, items at home."""
+
+    store: Store
+    url: str
+    home: Path
+    tokens: dict[str, str]
+    people: dict[str, Person]
+    secret: list[str]  # three secret documents in the safe
+    top_secret: str  # one top-secret document in the safe
+    confidential: list[str]  # two confidential documents in the reading room
+
+    def station(self, name: str) -> Station:
+        return Station.get(Station.name == name)
+
+    def item(self, code: str) -> Item:
+        return Item.get(Item.code == code)
+
+    def last_seq(self) -> int:
+        return Event.select(Event.seq).order_by(Event.seq.desc()).limit(1).scalar() or 0
+
+    def events_since(self, seq: int) -> list[Event]:
+        return list(Event.select().where(Event.seq > seq).order_by(Event.seq))
+
+    def counts(self) -> tuple[int, int]:
+        """(events, scans) stored: for asserting that nothing was written."""
+        return Event.select().count(), Scan.select().count()
+
+
+def build_office(store: Store, home: Path, url: str) -> Office:
+    tokens = {}
+    for name, kind in (("保密室", "safe"), ("阅文室", "reading-room")):
+        _, tokens[name] = actions.add_station(store, name, kind, actor="test")
+    people = {
+        "zhang": actions.add_person(store, "张三", badge="B001", clearance="secret", dept="综合科", actor="test"),
+        "li": actions.add_person(store, "李四", badge="B002", clearance="confidential", actor="test"),
+        "wang": actions.add_person(store, "王主任", badge="L001", clearance="top-secret", role="leader",
+                                   actor="test"),
+        "zhao": actions.add_person(store, "赵保密员", badge="C001", clearance="top-secret", role="custodian",
+                                   actor="test", rfid="010063E9AE"),
+    }
+    secret = [i.code for i in actions.receive(store, title="年度工作要点", level="secret", copies=3,
+                                               home="保密室", actor="test")]
+    top = actions.receive(store, title="绝密通知", level="top-secret", home="保密室", actor="test")[0].code
+    conf = [i.code for i in actions.receive(store, title="会议纪要", level="confidential", copies=2,
+                                             home="阅文室", actor="test")]
+    return Office(store, url, home, tokens, people, secret, top, conf)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture(params=BACKENDS)
+def office(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Office]:
+    """The office on a fixed clock (for the domain tests and the in-thread server), on SQLite and, when
+    CUSTODY_TEST_PG names a server, on a fresh PostgreSQL database too."""
+    with open_store(request.param, tmp_path, clock) as store:
+        url = f"sqlite:///{tmp_path / 'custody.db'}" if request.param == "sqlite" else ""
+        yield build_office(store, tmp_path, url)
+
+
+@pytest.fixture
+def live_office(tmp_path: Path) -> Iterator[Office]:
+    """The office on the system clock (for servers in other processes, which use it too)."""
+    home = tmp_path / "home"
+    url = f"sqlite:///{home / 'custody.db'}"
+    store = Store.open(url, lang="zh", create=True)
+    try:
+        yield build_office(store, home, url)
+    finally:
+        store.close()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def scan(office: Office, code: str, station: str = "保密室", **kw: Any) -> dict[str, Any]:
+    """One scan through the domain (no HTTP): its answer."""
+    from custody.scan import ScanInput, submit
+    return submit(office.store, office.station(station), ScanInput(code, kw.pop("scan_id", new_id()), **kw))
+
+
+def kinds(events: list[Event]) -> list[str]:
+    return [e.kind for e in events]
+
+
+class Client:
+    """A station talking to a service: requests with its bearer token."""
+
+    def __init__(self, url: str, token: str | None, lang: str | None = None) -> None:
+        self.url = url
+        self.http = requests.Session()
+        if token is not None:
+            self.http.headers["Authorization"] = f"Bearer {token}"
+        if lang:
+            self.http.headers["Accept-Language"] = lang
+
+    def scan(self, code: str, scan_id: str | None = None, scanned_at: datetime | str | None = None,
+             **kwargs: Any) -> dict[str, Any]:
+        """Post one scan; assert 200; the answer."""
+        r = self.post_scan(code, scan_id, scanned_at, **kwargs)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def post_scan(self, code: str, scan_id: str | None = None, scanned_at: datetime | str | None = None,
+                  **kwargs: Any) -> requests.Response:
+        body: dict[str, Any] = {"code": code, "scan_id": scan_id or new_id()}
+        if scanned_at is not None:
+            body["scanned_at"] = scanned_at.isoformat() if isinstance(scanned_at, datetime) else scanned_at
+        return self.http.post(self.url + "/api/v1/scans", json=body, timeout=30, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.http.post(self.url + path, timeout=30, **kwargs)
+
+    def get(self, path: str, **params: Any) -> requests.Response:
+        return self.http.get(self.url + path, params=params, timeout=30)
+
+
+@dataclass
+class Service:
+    url: str
+    office: Office
+
+    def client(self, station: str = "保密室", lang: str | None = None) -> Client:
+        return Client(self.url, self.office.tokens[station], lang)
+
+
+@pytest.fixture
+def service(office: Office) -> Iterator[Service]:
+    """A real waitress server on a free port, in a thread of this process, on the office's store."""
+    from web.server import start_in_thread
+
+    running = start_in_thread(office.store, "127.0.0.1", 0, threads=8)
+    try:
+        wait_healthy(running.url)
+        yield Service(running.url, office)
+    finally:
+        running.stop()
+
+
+@dataclass
+class ServeProcess:
+    """`custody serve --port 0` as a child process."""
+
+    home: Path
+    args: list[str] = field(default_factory=list)
+    proc: subprocess.Popen[str] | None = None
+    url: str = ""
+    stderr_lines: list[str] = field(default_factory=list)
+    _reader: threading.Thread | None = None
+
+    def start(self, timeout: float = 20.0) -> str:
+        env = {**os.environ, "CUSTODY_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
+        env.pop("CUSTODY_DB", None)
+        self.proc = subprocess.Popen([sys.executable, "-c", SERVE_BOOT, "serve", "--port", "0", *self.args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()  # blocks until the server listens (or the process dies)
+        m = re.search(r"serving on (http://\S+)", line)
+        if not m:
+            self.proc.kill()
+            _, err = self.proc.communicate(timeout=10)
+            raise AssertionError(f"custody serve did not start: {line!r} {err}")
+        self.url = m.group(1)
+        self.stderr_lines = []
+        self._reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._reader.start()
+        wait_healthy(self.url, timeout)
+        return self.url
+
+    def _read_stderr(self) -> None:
+        assert self.proc is not None and self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr_lines.append(line.rstrip("\n"))
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        code = self.proc.wait(timeout)
+        if self._reader is not None:
+            self._reader.join(timeout)
+        return code
+
+    def client(self, token: str | None, lang: str | None = None) -> Client:
+        return Client(self.url, token, lang)
+
+
+@pytest.fixture
+def serve_process(live_office: Office) -> Iterator[ServeProcess]:
+    """A `custody serve` subprocess on the live office's home (not started: call .start())."""
+    sp = ServeProcess(live_office.home)
+    try:
+        yield sp
+    finally:
+        if sp.proc is not None and sp.proc.poll() is None:
+            sp.proc.kill()
+            sp.proc.wait(10)

@@ -1,0 +1,54 @@
+"""Stopping finishes what is in flight: a scan waiting for the write lock when the server is told to
+stop is still committed and answered, while new connections are already refused."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from urllib.parse import urlparse
+
+from conftest import Client, Office, new_id
+
+from custody.cli_serve import wait_healthy
+from custody.models_scan import Scan
+from web.server import start_in_thread
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
+
+
+def test_a_scan_in_flight_at_stop_is_committed_and_answered(office: Office) -> None:
+    running = start_in_thread(office.store, "127.0.0.1", 0, threads=4)
+    wait_healthy(running.url)
+    client = Client(running.url, office.tokens["保密室"])
+    sid = new_id()
+    answers: list = []
+    stopped = threading.Event()
+    with office.store.db.write_lock:  # the scan will wait for the one writer
+        poster = threading.Thread(target=lambda: answers.append(client.post_scan("B001", sid)))
+        poster.start()
+        wait_for(lambda: running.app.in_flight == 1)
+        stopper = threading.Thread(target=lambda: (running.stop(), stopped.set()))
+        stopper.start()
+        u = urlparse(running.url)
+
+        def refused() -> bool:
+            try:
+                socket.create_connection((u.hostname, u.port), timeout=1).close()
+                return False
+            except ConnectionRefusedError:
+                return True
+
+        wait_for(refused)  # no new connections while the scan is still in flight
+        assert not stopped.is_set() and not answers
+    poster.join(30)
+    stopper.join(30)
+    assert stopped.is_set()
+    (r,) = answers
+    assert r.status_code == 200 and r.json()["outcome"] == "badge"
+    assert Scan.get(Scan.scan_id == sid).outcome == "badge"

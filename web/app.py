@@ -1,0 +1,260 @@
+"""The bottle app: made by `make_app`, every route in one table, one JSON error shape.
+
+`ApiPlugin` hands each route an `ApiRequest` (the store in the reader's
+language, the station its bearer token names, the body within the size
+limit) and turns every failure into `{"error": "…"}` with its status: 400
+bad input, 401 no or wrong token, 404, 409, 413 body too large, 503 database
+busy or unavailable, 500 anything else (logged with its traceback, never
+sent). `ApiApp` logs one line per request.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import bottle
+import peewee
+
+from custody import actions, scan
+from custody.errors import Conflict, CustodyError, InvalidInput, NotFound, StorageError
+from custody.store import Store
+from web import api, openapi
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("web.access")
+
+BODY_LIMIT = 16 * 1024
+
+
+PAGE = ("limit", "offset")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Callable[[api.ApiRequest], api.Result]
+    auth: bool = True  # a valid station token is needed
+    summary: str = ""
+    query: tuple[str, ...] = ()  # the query parameters it takes; any other is refused (a typo filters nothing)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/v1/health", api.health, auth=False, summary="The service and its database answer"),
+    Route("GET", "/api/v1/openapi.json", lambda req: openapi.spec(), auth=False, summary="This API in OpenAPI 3"),
+    Route("POST", "/api/v1/scans", api.post_scan, summary="One scan from a station"),
+    Route("POST", "/api/v1/scans/batch", api.post_scan_batch, summary="Several scans of one station (RFID burst)"),
+    Route("GET", "/api/v1/scans/exceptions", api.list_scan_exceptions, summary="Late scans that conflicted", query=PAGE),
+    Route("POST", "/api/v1/stations/events", api.post_station_event, summary="A scanner plugged in or out"),
+    Route("GET", "/api/v1/stations", api.list_stations, summary="Stations and their open sessions", query=PAGE),
+    Route("GET", "/api/v1/items", api.list_items, summary="Items, filtered",
+          query=("status", "level", "holder", "station", *PAGE)),
+    Route("GET", "/api/v1/items/<code>", api.get_item, summary="One item and its history"),
+    Route("GET", "/api/v1/out", api.list_out, summary="What is out now", query=PAGE),
+    Route("GET", "/api/v1/people", api.list_people, summary="People", query=PAGE),
+)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, zh: str, en: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(en)
+        self.status, self.zh, self.en, self.headers = status, zh, en, headers or {}
+
+
+def language(accept: str | None, default: str) -> str:
+    """`zh` or `en` from an Accept-Language header (highest q wins), else the default."""
+    best, best_q = None, 0.0
+    for part in (accept or "").split(",")[:20]:
+        m = re.fullmatch(r"\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?))?\s*", part)
+        if not m:
+            continue
+        lang = m.group(1).lower()
+        q = float(m.group(2)) if m.group(2) else 1.0
+        if lang in ("zh", "en") and q > best_q:
+            best, best_q = lang, q
+    return best or default
+
+
+def _json(status: int, value: Any, headers: dict[str, str] | None = None) -> bottle.HTTPResponse:
+    body = json.dumps(value, ensure_ascii=False)
+    out = bottle.HTTPResponse(body, status=status, headers=headers or {})
+    out.content_type = "application/json; charset=utf-8"
+    return out
+
+
+class ApiPlugin:
+    """Gives a route its `ApiRequest` and answers errors in the one JSON shape."""
+
+    name = "custody-api"
+    api = 2
+
+    def __init__(self, store: Store, body_limit: int) -> None:
+        self.store = store
+        self.body_limit = body_limit
+
+    def apply(self, callback: Callable[..., Any], route: bottle.Route) -> Callable[..., Any]:
+        spec: Route = route.config["custody_route"]
+        plugin = self
+
+        def wrapper(**args: str) -> bottle.HTTPResponse:
+            request = bottle.request
+            lang = "zh"
+            try:
+                lang = plugin._language(request)
+                store = copy.copy(plugin.store)
+                store.lang = lang
+                station = None
+                if route.method == "POST":
+                    plugin._check_length(request)
+                if spec.auth:
+                    station = plugin._station(request)
+                    request.environ["custody.station"] = station.name
+                req = api.ApiRequest(store=store, station=station, query=_query(request, spec.query), args=args,
+                                     read_body=lambda: plugin._body(request))
+                result = spec.handler(req)
+                status, value = result if isinstance(result, tuple) else (200, result)
+                return _json(status, value)
+            except ApiError as exc:
+                return _json(exc.status, {"error": exc.en if lang == "en" else exc.zh}, exc.headers)
+            except CustodyError as exc:
+                return _json(_status_of(exc), {"error": exc.message(lang)})
+            except peewee.OperationalError as exc:
+                log.warning("database busy or unavailable on %s %s: %s", route.method, request.path, exc)
+                return _json(503, {"error": "数据库忙或不可用，请稍后重试" if lang != "en"
+                                   else "the database is busy or unavailable: retry later"}, {"Retry-After": "1"})
+            except Exception:
+                log.exception("internal error on %s %s", route.method, request.path)
+                return _json(500, {"error": "内部错误，已记录日志" if lang != "en" else "internal error, logged"})
+
+        return wrapper
+
+    def _language(self, request: bottle.LocalRequest) -> str:
+        header = request.get_header("Accept-Language")
+        chosen = language(header, "")
+        return chosen or scan.current_settings(self.store)["language"]
+
+    def _check_length(self, request: bottle.LocalRequest) -> None:
+        text = request.environ.get("CONTENT_LENGTH") or ""
+        if text.strip().isdigit() and int(text) > self.body_limit:
+            raise ApiError(413, f"请求体过大：最多 {self.body_limit} 字节", f"the body is too large: at most {self.body_limit} bytes")
+
+    def _body(self, request: bottle.LocalRequest) -> bytes:
+        raw = request.environ["wsgi.input"].read(self.body_limit + 1)
+        if len(raw) > self.body_limit:
+            raise ApiError(413, f"请求体过大：最多 {self.body_limit} 字节", f"the body is too large: at most {self.body_limit} bytes")
+        return raw
+
+    def _station(self, request: bottle.LocalRequest) -> Any:
+        header = request.get_header("Authorization") or ""
+        scheme, _, token = header.strip().partition(" ")
+        token = token.strip()
+        station = None
+        if scheme.lower() == "bearer" and 0 < len(token) <= 256 and token.isascii() and token.isprintable():
+            station = actions.station_for_token(token)
+        if station is None:
+            raise ApiError(401, "缺少或无效的站点令牌（Authorization: Bearer 令牌）",
+                           "missing or invalid station token (Authorization: Bearer TOKEN)",
+                           {"WWW-Authenticate": 'Bearer realm="custody"'})
+        return station
+
+
+def _query(request: bottle.LocalRequest, allowed: tuple[str, ...]) -> dict[str, str]:
+    """The query parameters, each at most once and each one the route takes."""
+    query = request.query
+    for name in query.keys():
+        if name not in allowed:
+            known = ", ".join(allowed) or "（无）"
+            raise InvalidInput(f"未知的查询参数“{name}”；可用：{known}",
+                               f"unknown query parameter {name!r}; allowed: {', '.join(allowed) or 'none'}")
+        if len(query.getall(name)) > 1:
+            raise InvalidInput(f"查询参数 {name} 重复", f"the query parameter {name} is given twice")
+    values = {name: query.getunicode(name) for name in query.keys()}
+    for name, value in values.items():
+        if value is None:
+            raise InvalidInput("查询参数不是 UTF-8", "the query string is not UTF-8")
+        if value == "":
+            raise InvalidInput(f"查询参数 {name} 为空", f"the query parameter {name} is empty")
+    return {k: v or "" for k, v in values.items()}
+
+
+def _status_of(exc: CustodyError) -> int:
+    if isinstance(exc, InvalidInput):
+        return 400
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, StorageError):
+        return 503
+    return 400
+
+
+class InFlight:
+    """How many requests the app is handling now (the server drains to zero before stopping)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.count -= 1
+
+
+class ApiApp(bottle.Bottle):
+    """A bottle app that logs one line per request and counts requests in flight."""
+
+    def __init__(self) -> None:
+        super().__init__(catchall=True)
+        self.config["json.enable"] = False  # handlers' dicts are serialised by ApiPlugin
+        self.flight = InFlight()
+
+    @property
+    def in_flight(self) -> int:
+        return self.flight.count
+
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        started = time.perf_counter()
+        seen: list[str] = []
+
+        def recording_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen.append(status)
+            return start_response(status, headers, exc_info)
+
+        try:
+            with self.flight:
+                return super().wsgi(environ, recording_start_response)
+        finally:
+            access_log.info('%s "%s %s" %s %.1fms station=%s', environ.get("REMOTE_ADDR", "-"),
+                            environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
+                            seen[0].split(" ", 1)[0] if seen else "-", (time.perf_counter() - started) * 1000,
+                            environ.get("custody.station", "-"))
+
+
+def _error_page(res: bottle.HTTPError) -> str:
+    """Bottle's own errors (404 no such route, 405 wrong method) in the one JSON shape."""
+    bottle.response.content_type = "application/json; charset=utf-8"
+    messages = {404: "no such endpoint", 405: "method not allowed for this endpoint"}
+    return json.dumps({"error": messages.get(res.status_code, res.status_line)})
+
+
+def make_app(store: Store, *, body_limit: int = BODY_LIMIT) -> ApiApp:
+    """The API on an opened store. Installs no global state; routes come from `ROUTES`."""
+    app = ApiApp()
+    app.install(ApiPlugin(store, body_limit))
+    for r in ROUTES:
+        app.route(r.path, r.method, r.handler, name=f"{r.method} {r.path}", custody_route=r)
+    app.default_error_handler = _error_page  # type: ignore[method-assign]
+    return app
