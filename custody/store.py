@@ -10,7 +10,7 @@ import peewee
 
 from custody import schema
 from custody.clock import Clock, SystemClock
-from custody.db import open_database, writing
+from custody.db import is_sqlite, open_database, writing
 from custody.models import proxy
 
 
@@ -48,15 +48,15 @@ class Store:
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """A consistent snapshot for multi-query reads."""
-        with self.db.atomic() if not self.db.in_transaction() else _null():
+        """A consistent snapshot for multi-query reads; on SQLite a deferred
+        transaction, so readers never take the write lock."""
+        if self.db.in_transaction():
+            yield
+            return
+        with self.db.atomic(lock_type="DEFERRED") if is_sqlite(self.db) else self.db.atomic():
             yield
 
     def close(self) -> None:
         if not self.db.is_closed():
             self.db.close()
 
-
-@contextmanager
-def _null() -> Iterator[None]:
-    yield
