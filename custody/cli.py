@@ -18,13 +18,6 @@ from custody import actions, config, lookup, settings, shapes, table
 from custody.errors import CustodyError, InvalidInput
 from custody.store import Store
 
-EVENT_NAMES = {
-    "received": ("登记接收", "received"), "checked_out": ("借出", "checked out"),
-    "returned": ("归还", "returned"), "refused": ("拒绝", "refused"), "approved": ("批准", "approved"),
-    "tag_bound": ("绑定标签", "tag bound"), "person_added": ("登记人员", "person added"),
-    "station_added": ("登记站点", "station added"),
-}
-
 
 class Ctx:
     """What every command shares: the configuration and a lazily opened store."""

@@ -10,6 +10,7 @@ import click
 from custody import actions, ledger, lookup, shapes, table, vocab
 from custody.db import is_sqlite
 from custody.errors import CustodyError, InvalidInput, LedgerBroken
+from custody.messages import event_name
 from custody.models import Item, Person, Station
 
 
@@ -115,7 +116,6 @@ def item_show(obj, code: str, as_json: bool) -> None:
     Example:
       custody item show 346056276894
     """
-    from custody.cli import EVENT_NAMES
     store = obj.store()
     it = lookup.item(code)
     tz = obj.tz()
@@ -130,7 +130,7 @@ def item_show(obj, code: str, as_json: bool) -> None:
         data = e.payload
         detail = data.get("reason", "") if e.kind == "refused" else ",".join(data.get("flags", []))
         rows.append((e.seq, shapes.iso(shapes.datetime.fromisoformat(e.at), tz),
-                     EVENT_NAMES.get(e.kind, (e.kind, e.kind))[store.lang == "en"],
+                     event_name(e.kind, store.lang),
                      people.get(e.person, "") if e.person else "", e.station or "", e.actor, detail))
     click.echo()
     click.echo(table.render(["#", obj.t("时间", "at"), obj.t("事件", "event"), obj.t("人员", "person"),

@@ -50,7 +50,15 @@ def serve(obj, host: str, port: int, threads: int, access_log: bool) -> None:
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo(obj.t(f"注意：在 {host} 上监听；令牌以明文传输，请置于 TLS 之后",
                          f"note: listening on {host}; tokens travel in clear text, put TLS in front"), err=True)
-    server.serve(store, host, port, threads, announce=lambda url: click.echo(f"serving on {url}"))
+    from custody.closing import ClosingScheduler
+
+    # the automatic closing sweep of each station, and its notifications (P6)
+    scheduler = ClosingScheduler(lambda: store, store.clock, interval=30)
+    scheduler.start()
+    try:
+        server.serve(store, host, port, threads, announce=lambda url: click.echo(f"serving on {url}"))
+    finally:
+        scheduler.stop()
 
 
 def start_local_service(db: str | Path | Store, station_name: str, *, actor: str = "cli:emulate",

@@ -39,21 +39,6 @@ log = logging.getLogger(__name__)
 
 CLOSERS = ("custodian", "leader")  # who may close a safe (P23)
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "close_safe_not_allowed": (
-        "{person}不是保密员或办公室领导，不能关闭“{station}”",
-        "{person} is neither a custodian nor an office leader and may not close “{station}”",
-    ),
-    "second_check_same_person": (
-        "复核须由关柜人以外的另一人刷卡（{person}已关柜）",
-        "the check needs a second person, not {person} who closed it",
-    ),
-    "second_check_inactive": (
-        "{person}已停用，不能复核",
-        "{person} is inactive and may not check",
-    ),
-}
-messages.CATALOG.update(MESSAGES)  # so refusals recorded here render wherever refusals are listed (P24)
 
 
 def refuse(store: Store, action: str, reason: str, params: dict[str, Any], *, actor: str,

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import peewee
 
 from custody import codes as codes_mod
-from custody import ledger, messages, settings
+from custody import ledger, settings
 from custody.actions import Outcome
 from custody.closing import refuse
 from custody.errors import Conflict
@@ -40,21 +40,6 @@ from custody.store import Store
 STARTERS = ("custodian", "leader")  # who may start a count (P23)
 CHUNK = 500  # values per IN (…) or multi-row INSERT: inside every database's parameter limit
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "count_already_open": (
-        "“{station}”已有一次清点正在进行（{starter}于{since}开始），请先结束它",
-        "a count is already open at “{station}” (started by {starter} at {since}): close it first",
-    ),
-    "count_start_not_allowed": (
-        "{person}不是保密员或办公室领导，不能发起清点",
-        "{person} is neither a custodian nor an office leader and may not start a count",
-    ),
-    "count_close_not_allowed": (
-        "这次清点由{starter}发起，只有发起人或保密员可以结束；{person}不能结束",
-        "this count was started by {starter}: only they or a custodian may close it, not {person}",
-    ),
-}
-messages.CATALOG.update(MESSAGES)
 
 
 def _t(store: Store, zh: str, en: str) -> str:
