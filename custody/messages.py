@@ -210,6 +210,22 @@ def event_name(kind: str, lang: str = "zh") -> str:
     return en if lang == "en" else zh
 
 
+# what each sweep flag is called (custody.sweep; the list grows as rules land)
+FLAG_NAMES: dict[str, tuple[str, str]] = {
+    "top_secret_out": ("绝密未还", "top secret out"),
+    "seal_out": ("印章未还", "seal out"),
+    "letter_out": ("介绍信未还", "letter of introduction out"),
+    "over_reading_limit": ("超过阅读时限", "past the reading limit"),
+    "safe_not_closed": ("保密柜未按时关闭", "safe not closed in time"),
+    "safe_closed_late": ("保密柜关闭过晚", "safe closed late"),
+}
+
+
+def flag_name(flag: str, lang: str = "zh") -> str:
+    zh, en = FLAG_NAMES.get(flag, (flag, flag))
+    return en if lang == "en" else zh
+
+
 _TERMS = {
     "level": vocab.LEVEL_BY_SLUG,
     "clearance": vocab.LEVEL_BY_SLUG,

@@ -26,6 +26,7 @@ import peewee
 from custody import ledger, lookup, replay, settings, vocab
 from custody.db import is_sqlite
 from custody.errors import InvalidInput
+from custody.messages import FLAG_NAMES, flag_name  # noqa: F401 - part of this module's interface
 from custody.models import Event, Item, Person, Station, to_text
 from custody.shapes import iso
 from custody.store import Store
@@ -88,19 +89,6 @@ def over_reading_limit(o: Outstanding, f: SweepFacts) -> str | None:
 
 FLAG_RULES: tuple[FlagRule, ...] = (top_secret_out, seal_out, letter_out, over_reading_limit)
 
-FLAG_NAMES: dict[str, tuple[str, str]] = {
-    "top_secret_out": ("绝密未还", "top secret out"),
-    "seal_out": ("印章未还", "seal out"),
-    "letter_out": ("介绍信未还", "letter of introduction out"),
-    "over_reading_limit": ("超过阅读时限", "past the reading limit"),
-    "safe_not_closed": ("保密柜未按时关闭", "safe not closed in time"),
-    "safe_closed_late": ("保密柜关闭过晚", "safe closed late"),
-}
-
-
-def flag_name(flag: str, lang: str = "zh") -> str:
-    zh, en = FLAG_NAMES.get(flag, (flag, flag))
-    return en if lang == "en" else zh
 
 
 @dataclass(frozen=True)
