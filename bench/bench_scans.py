@@ -8,8 +8,11 @@ beside two baselines measured in the same run on the same disk:
   (b) a bare bottle endpoint on the same WSGI server (waitress, same threads) doing one durable
       insert per request, a connection kept open per thread, writes serialised by one lock.
 
-The ratio column is the scan service over (b) at the same number of stations. Afterwards the
-ledger is verified (`custody verify`'s check).
+The ratio column is the scan service over (b) at the same number of stations; `cpu` is the
+server process's CPU time (user + system) per request. Afterwards the ledger is verified
+(`custody verify`'s check). Both servers get the same worker threads: with fewer threads than
+stations, requests wait in waitress's queue instead of joining the scan service's group commit
+(try `--threads 32` for 32 stations).
 
     python bench/bench_scans.py [--stations 1,8,32] [--seconds 5] [--threads 8] [--dir DIR]
 """
@@ -108,6 +111,14 @@ class Server:
             raise SystemExit(f"server did not start: {line!r}")
         self.url = m.group(1)
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU the server has used so far (Linux /proc), else None."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(60)
@@ -138,7 +149,9 @@ def station_loop(url: str, token: str, badge: str, codes: list[str], stop_at: fl
     latencies.extend(mine)
 
 
-def run_load(url: str, stations: list[tuple[str, str, list[str]]], seconds: float) -> dict[str, float]:
+def run_load(server: Server, stations: list[tuple[str, str, list[str]]], seconds: float) -> dict[str, float]:
+    url = server.url
+    cpu0 = server.cpu_seconds()
     latencies: list[float] = []
     errors: list[str] = []
     started = threading.Barrier(len(stations) + 1)
@@ -154,9 +167,11 @@ def run_load(url: str, stations: list[tuple[str, str, list[str]]], seconds: floa
     elapsed = time.perf_counter() - t0
     if errors:
         raise SystemExit(f"errors under load: {errors[:3]}")
+    cpu1 = server.cpu_seconds()
     latencies.sort()
+    cpu = (cpu1 - cpu0) / len(latencies) * 1e6 if cpu0 is not None and cpu1 is not None else float("nan")
     return {"rate": len(latencies) / elapsed, "p50": statistics.median(latencies) * 1000,
-            "p99": latencies[int(len(latencies) * 0.99)] * 1000, "n": len(latencies)}
+            "p99": latencies[int(len(latencies) * 0.99)] * 1000, "n": len(latencies), "cpu": cpu}
 
 
 def setup_office(home: Path, n: int) -> list[tuple[str, str, list[str]]]:
@@ -203,13 +218,13 @@ def main() -> None:
     raw = raw_commits(base / "raw.db", args.seconds)
     print(f"(a) raw durable single-row commits: {raw:7.0f} /s")
     print()
-    print(f"{'stations':>8}  {'(b) bare /s':>11} {'p50':>6} {'p99':>6}   {'scans /s':>9} {'p50':>6} {'p99':>6}"
-          f"   {'scans/(b)':>9}")
+    print(f"{'stations':>8}  {'(b) bare /s':>11} {'p50':>6} {'p99':>6} {'cpu':>6}   {'scans /s':>9} {'p50':>6} "
+          f"{'p99':>6} {'cpu':>6}   {'scans/(b)':>9}")
     for n in counts:
         bare = Server([sys.executable, "-c", BARE_SERVER, str(base / f"bare-{n}.db"), str(args.threads)])
         fake = [("-", f"BADGE{i}", [f"CODE{i}-{k}" for k in range(ITEMS_PER_STATION)]) for i in range(n)]
         try:
-            b = run_load(bare.url, fake, args.seconds)
+            b = run_load(bare, fake, args.seconds)
         finally:
             bare.stop()
         home = base / f"home-{n}"
@@ -217,12 +232,12 @@ def main() -> None:
         real = Server([sys.executable, "-c", "from custody.cli import main; main()", "serve", "--port", "0",
                        "--threads", str(args.threads), "--no-access-log"], env={"CUSTODY_HOME": str(home)})
         try:
-            s = run_load(real.url, stations, args.seconds)
+            s = run_load(real, stations, args.seconds)
         finally:
             real.stop()
-        print(f"{n:>8}  {b['rate']:>11.0f} {b['p50']:>5.1f}ms {b['p99']:>5.1f}ms   {s['rate']:>9.0f} "
-              f"{s['p50']:>5.1f}ms {s['p99']:>5.1f}ms   {s['rate'] / b['rate']:>8.0%}   ({verify_ledger(home)})",
-              flush=True)
+        print(f"{n:>8}  {b['rate']:>11.0f} {b['p50']:>5.1f}ms {b['p99']:>5.1f}ms {b['cpu']:>4.0f}µs   "
+              f"{s['rate']:>9.0f} {s['p50']:>5.1f}ms {s['p99']:>5.1f}ms {s['cpu']:>4.0f}µs   "
+              f"{s['rate'] / b['rate']:>8.0%}   ({verify_ledger(home)})", flush=True)
 
 
 if __name__ == "__main__":

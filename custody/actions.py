@@ -17,6 +17,7 @@ from typing import Any
 
 from custody import codes, ledger, lookup, policy, settings, vocab
 from custody.errors import Conflict, InvalidInput, Refused
+from custody.fastsql import Compiled, param
 from custody.messages import render
 from custody.models import Approval, Item, Person, Station, Tag
 from custody.store import Store
@@ -118,10 +119,14 @@ def revoke_token(store: Store, name: str, *, actor: str) -> None:
         ledger.append("token_revoked", store.now(), station=name, actor=actor, data={})
 
 
+STATION_BY_TOKEN = Compiled(lambda: Station.select().where(Station.token_hash == param("hash")).limit(1))
+
+
 def station_for_token(token: str) -> Station | None:
     if not token:
         return None
-    return Station.get_or_none(Station.token_hash == _hash_token(token))
+    rows = STATION_BY_TOKEN.objects(Station._meta.database, hash=_hash_token(token))
+    return rows[0][0] if rows else None  # type: ignore[return-value]
 
 
 def _check_code_free(code: str, what_zh: str, what_en: str) -> None:
@@ -265,11 +270,23 @@ def _approvals_for(person: Person, it: Item) -> tuple[policy.ApprovalFacts, ...]
                  for a in rows)
 
 
+def _loaded_item(code: str, loaded: Item | None) -> Item:
+    """The item as `lookup.item` loads it: `loaded` if the caller has just loaded it in the same
+    transaction (the scan path resolves the code that way), else from the database."""
+    if loaded is None:
+        return lookup.item(code)
+    if loaded.code != code:
+        raise ValueError(f"the loaded item {loaded.code!r} is not {code!r}")
+    return loaded
+
+
 def check_out(store: Store, code: str, person: Person, station: Station, *, actor: str,
-              approver: Person | None = None) -> Outcome:
-    """P7–P10: lend an item that is home to a person, or refuse with the reason."""
+              approver: Person | None = None, loaded: Item | None = None) -> Outcome:
+    """P7–P10: lend an item that is home to a person, or refuse with the reason.
+
+    `loaded`: the item as `lookup.item` loads it, already loaded in the caller's transaction."""
     with store.writing():
-        it = lookup.item(code)
+        it = _loaded_item(code, loaded)
         ifacts = item_facts(it)
         needs_approval = it.level == "top-secret" or bool(ifacts.scope)
         facts = policy.CheckOutFacts(
@@ -297,17 +314,24 @@ def check_out(store: Store, code: str, person: Person, station: Station, *, acto
                    seq=rec.seq, extra=data)
 
 
+SET_STATE = Compiled(lambda: Item.update(
+    status=param("status", Item.status), holder=param("holder", Item.holder), since=param("since", Item.since),
+    location=param("location", Item.location)).where(Item.id == param("id")))
+
+
 def _set_state(it: Item, status: str, holder: Person | None, since: datetime | None, where: Station) -> None:
     """Update the current-state columns, in the table and on the loaded row."""
-    Item.update(status=status, holder=holder, since=since, location=where).where(Item.id == it.id).execute()
+    SET_STATE.execute(Item._meta.database, status=status, holder=holder, since=since, location=where, id=it.id)
     it.status, it.holder, it.since, it.location = status, holder, since, where
 
 
 def return_item(store: Store, code: str, station: Station, *, actor: str,
-                presenter: Person | None = None) -> Outcome:
-    """P7, P12: take an item back; a return by someone else is accepted and flagged."""
+                presenter: Person | None = None, loaded: Item | None = None) -> Outcome:
+    """P7, P12: take an item back; a return by someone else is accepted and flagged.
+
+    `loaded`: the item as `lookup.item` loads it, already loaded in the caller's transaction."""
     with store.writing():
-        it = lookup.item(code)
+        it = _loaded_item(code, loaded)
         facts = policy.ReturnFacts(item=item_facts(it), station=station.name, now=store.now(),
                                    presenter=person_facts(presenter) if presenter else None)
         decision = policy.decide_return(facts)

@@ -5,19 +5,30 @@ for every transaction, and writes serialised inside the process by one lock
 held only around BEGIN … COMMIT (DESIGN.md's known traps). PostgreSQL: the
 same models; appends to the ledger are serialised in the database by a lock
 on the chain-head row (see ledger.py).
+
+`write_grouped` is group commit for the scan path: the write transactions
+several threads ask for at once run one after another in ONE transaction on
+one connection, made durable by one commit (one fsync), and each caller gets
+its result only after that commit.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
 import peewee
 
 from custody.errors import StorageError
+
+log = logging.getLogger(__name__)
 
 SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
@@ -65,6 +76,7 @@ def open_database(url: str) -> peewee.Database:
             f"unreadable database URL {url!r}; allowed: sqlite:///path or postgresql://user@host:port/name",
         )
     db.write_lock = threading.RLock()  # type: ignore[attr-defined]
+    db.write_group = WriteGroup(db) if scheme == "sqlite" else None  # type: ignore[attr-defined]
     return db
 
 
@@ -82,3 +94,112 @@ def writing(db: peewee.Database) -> Iterator[None]:
             return
         with db.atomic():
             yield
+
+
+T = TypeVar("T")
+MAX_GROUP = 64  # write jobs in one shared transaction at most
+
+
+def write_grouped(db: peewee.Database, job: Callable[[], T]) -> T:
+    """Run `job` in a write transaction and return its result once that transaction is durable.
+
+    On SQLite, jobs that other threads submit at the same moment share the transaction (and its
+    fsync): one thread runs them all, in the order they came, and commits once. If one of them
+    raises, the shared transaction is rolled back and each job of the group runs again alone in
+    its own transaction, as `writing()` would have run it, so a job's error never undoes or
+    changes another's work. A job must therefore be safe to run again (database work only).
+    Inside a transaction already, or on PostgreSQL (which groups commits itself), it is simply
+    `with writing(db): job()`.
+    """
+    group: WriteGroup | None = getattr(db, "write_group", None)
+    if group is None or db.in_transaction():
+        with writing(db):
+            return job()
+    return group.run(job)
+
+
+class _Job:
+    __slots__ = ("job", "value", "error", "done", "wake")
+
+    def __init__(self, job: Callable[[], Any]) -> None:
+        self.job = job
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.done = False
+        self.wake = threading.Event()
+
+
+class WriteGroup:
+    """The queue of write jobs waiting for one SQLite database (see `write_grouped`).
+
+    The thread whose job is first in the queue leads: it takes the write lock, runs every queued
+    job (its own among them) in one transaction, commits, hands each job its result, and wakes
+    the first job that queued meanwhile to lead the next group.
+    """
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+        self._mutex = threading.Lock()
+        self._queue: deque[_Job] = deque()
+
+    def run(self, job: Callable[[], T]) -> T:
+        mine = _Job(job)
+        with self._mutex:
+            self._queue.append(mine)
+            leads = len(self._queue) == 1
+        if not leads:
+            mine.wake.wait()  # done by a leader, or first in the queue now
+        if not mine.done:
+            self._lead()
+        if mine.error is not None:
+            raise mine.error
+        return mine.value  # type: ignore[no-any-return]
+
+    def _lead(self) -> None:
+        batch: list[_Job] = []
+        try:
+            with self.db.write_lock:
+                with self._mutex:
+                    batch = list(islice(self._queue, MAX_GROUP))
+                self._run(batch)
+        finally:
+            for j in batch:
+                if not j.done:  # the leader was interrupted: nothing of the group was committed
+                    j.value, j.error, j.done = None, RuntimeError("the write group stopped before committing"), True
+            with self._mutex:
+                for _ in batch:
+                    self._queue.popleft()
+                following = self._queue[0] if self._queue else None
+            for j in batch:
+                j.wake.set()
+            if following is not None:
+                following.wake.set()
+
+    def _run(self, batch: list[_Job]) -> None:
+        """All jobs in one transaction; if one raises, each again alone, in order."""
+        values: list[Any] = []
+        job_failed = False
+        try:
+            with self.db.atomic():
+                for j in batch:
+                    try:
+                        values.append(j.job())
+                    except Exception:
+                        job_failed = True
+                        raise
+        except Exception as exc:
+            if not job_failed or len(batch) == 1:  # BEGIN or COMMIT failed, or a job alone raised
+                for j in batch:
+                    j.error, j.done = exc, True
+                return
+            log.info("a write job failed in a group of %d: each runs again alone", len(batch))
+            for j in batch:
+                try:
+                    with self.db.atomic():
+                        j.value = j.job()
+                except Exception as again:
+                    j.error = again
+                j.done = True
+            return
+        for j, value in zip(batch, values, strict=True):
+            j.value, j.done = value, True

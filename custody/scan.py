@@ -5,6 +5,8 @@ through `custody.actions`, the station session, and the `Scan` row holding the
 answer under the unique `scan_id` — so the answer exists only if the events
 do, and a repeated `scan_id` gets the stored answer back (`duplicate: true`).
 The caller sends the answer after `submit` returns, that is after the commit.
+On SQLite, scans of several stations arriving at once share one transaction
+and its commit (`db.write_grouped`); each is still answered only after it.
 
 Station sessions (DESIGN.md): a badge opens one; it lapses `session_timeout_seconds`
 after the last scan at the station, or on the next badge that is not a leader
@@ -31,10 +33,12 @@ from zoneinfo import ZoneInfo
 
 import peewee
 
-from custody import actions, codes, commands, lookup, policy, replay, settings, shapes
+from custody import actions, codes, commands, fastsql, lookup, policy, replay, settings, shapes
 from custody.actions import Outcome
+from custody.db import write_grouped
 from custody.errors import Conflict
-from custody.models import Event, Item, Person, Station, to_text
+from custody.models import Event, Item, Person, Setting, Station, to_text
+from custody.models_closing import ClosingCheck, InventoryCount
 from custody.models_scan import Scan, StationSession
 from custody.scan_messages import render
 from custody.store import Store
@@ -73,10 +77,11 @@ class Session:
     opened_at: datetime
     last_scan_at: datetime
     people: dict[int, Person] = field(default_factory=dict, repr=False)  # loaded once per scan
+    badges: dict[int, str] = field(default_factory=dict, repr=False)  # their badges, loaded with them
 
     def _load(self, person_id: int) -> Person:
         if person_id not in self.people:
-            self.people[person_id] = load_person(self.store, person_id)
+            self.people[person_id] = load_person(self.store, person_id, self.badges)
         return self.people[person_id]
 
     @property
@@ -104,21 +109,32 @@ class ScanContext:
     session_uid: str | None = None
     exception: str | None = None
     touched: bool = field(default=False)
+    counting: bool = True  # a count may be open at the station (False: none is, as read at the start)
+    closing_unchecked: bool = True  # a closing check of the station may await its second person
+    people: dict[int, Person] = field(default_factory=dict)  # person id → person, loaded once per scan
     badges: dict[int, str] = field(default_factory=dict)  # person id → badge, for the answer
 
     @property
     def actor(self) -> str:
         return f"station:{self.station.name}"
 
+    def person(self, person_id: int) -> Person:
+        """A person by id, loaded (with the badge) once per scan; the session shares what is loaded."""
+        if person_id not in self.people:
+            self.people[person_id] = load_person(self.store, person_id, self.badges)
+        return self.people[person_id]
+
     def session_person(self) -> Person | None:
         return self.session.person if self.session is not None else None
 
     def open_session(self, person: Person) -> Session:
-        StationSession.delete().where(StationSession.station == self.station).execute()
+        _sql(self.store, "DELETE FROM station_session WHERE station_id = ?", (self.station.id,))
         uid = uuid.uuid4().hex
-        sid = StationSession.insert(station=self.station, person=person, opened_at=self.at, last_scan_at=self.at,
-                                    approver=None, uid=uid).execute()
-        self.session = Session(self.store, sid, uid, person.id, None, self.at, self.at, {person.id: person})
+        sid = fastsql.insert(self.store.db, "INSERT INTO station_session (station_id, person_id, opened_at, "
+                                            "last_scan_at, approver_id, uid) VALUES (?, ?, ?, ?, NULL, ?)",
+                             (self.station.id, person.id, to_text(self.at), to_text(self.at), uid))
+        self.people[person.id] = person
+        self.session = Session(self.store, sid, uid, person.id, None, self.at, self.at, self.people, self.badges)
         self.session_uid = uid
         return self.session
 
@@ -134,16 +150,15 @@ class ScanContext:
         if approver is not None:
             self.session.people[approver.id] = approver
 
+    def badge(self, person: Person) -> str:
+        """A person's badge, looked up once per scan."""
+        if person.id not in self.badges:
+            self.badges[person.id] = lookup.badge_of(person)
+        return self.badges[person.id]
+
     def person_json(self, person: Person | None) -> dict[str, Any] | None:
         """DESIGN.md's person shape, looking each badge up once per scan."""
-        if person is None:
-            return None
-        if person.id not in self.badges:
-            row = _sql(self.store, "SELECT code FROM tag WHERE person_id = ? AND kind = 'badge' LIMIT 1",
-                       (person.id,)).fetchone()
-            self.badges[person.id] = row[0] if row else ""
-        return {"name": person.name, "badge": self.badges[person.id], "role": person.role,
-                "clearance": person.clearance, "dept": person.dept}
+        return shapes.person_json(person, badge=self.badge)
 
     def optional_module(self, name: str) -> ModuleType | None:
         """A closing-time module (`inventory`, `closing`), or None where this build has none."""
@@ -174,17 +189,20 @@ def submit_batch(store: Store, station: Station, scans: Sequence[ScanInput]) -> 
     """
     if len(scans) > MAX_BATCH:
         raise ValueError(f"at most {MAX_BATCH} scans in one batch")
-    stored = [stored_answer(store, station, s.scan_id) for s in scans]
-    if all(a is not None for a in stored):
-        return stored  # type: ignore[return-value]
+
+    def job() -> list[dict[str, Any]]:
+        answers = []
+        for s in scans:
+            state = station_state(store, station, s.scan_id)
+            answer = state.stored_answer(station, s.scan_id)
+            answers.append(answer if answer is not None else _process(store, station, s, state))
+        return answers
+
     for attempt in range(3):
         try:
-            with store.writing():
-                answers = []
-                for s in scans:
-                    answer = stored_answer(store, station, s.scan_id)
-                    answers.append(answer if answer is not None else _process(store, station, s))
-                return answers
+            # group commit: scans posted at the same moment share one transaction and its fsync;
+            # each answer is returned only after that commit
+            return write_grouped(store.db, job)
         except peewee.IntegrityError:
             # another process stored the same scan_id first (PostgreSQL): the next pass answers it
             if attempt == 2:
@@ -196,11 +214,10 @@ def submit_batch(store: Store, station: Station, scans: Sequence[ScanInput]) -> 
 def _sql(store: Store, sql: str, params: Sequence[Any] = ()) -> Any:
     """Raw SQL on the scan path (peewee builds each query afresh: several times the cost of SQLite's work).
     Written with `?` placeholders; PostgreSQL gets `%s`."""
-    return store.db.execute_sql(_placeholders(store, sql), params)
+    return fastsql.execute(store.db, sql, params)
 
 
-def stored_answer(store: Store, station: Station, scan_id: str) -> dict[str, Any] | None:
-    row = _sql(store, "SELECT station_id, answer FROM scan WHERE scan_id = ?", (scan_id,)).fetchone()
+def _stored(station: Station, scan_id: str, row: tuple[int, str] | None) -> dict[str, Any] | None:
     if row is None:
         return None
     station_id, text = row
@@ -211,33 +228,58 @@ def stored_answer(store: Store, station: Station, scan_id: str) -> dict[str, Any
     return answer
 
 
-def load_person(store: Store, person_id: int) -> Person:
-    """A person by id (a raw query: a tenth of the cost of building `Person.get_by_id`)."""
-    return Person.raw(_placeholders(store, "SELECT * FROM person WHERE id = ?"), person_id).get()
+PERSON = fastsql.Compiled(lambda: Person.select(Person, lookup.badge_column())
+                          .where(Person.id == fastsql.param("id")).limit(1))
 
 
-def _placeholders(store: Store, sql: str) -> str:
-    return sql if store.db.param == "?" else sql.replace("?", store.db.param)
+def load_person(store: Store, person_id: int, badges: dict[int, str] | None = None) -> Person:
+    """A person by id, and their badge into `badges` (one query compiled once: a tenth of the cost
+    of building `Person.get_by_id`)."""
+    rows = PERSON.objects(store.db, id=person_id)
+    if not rows:
+        raise Person.DoesNotExist(f"no person with id {person_id}")
+    person, badge = rows[0]
+    if badges is not None:
+        badges[person_id] = badge or ""
+    return person  # type: ignore[no-any-return]
 
 
-def current_settings(store: Store) -> dict[str, Any]:
-    """Every setting (stored value or default), in one raw query."""
-    stored = {key: json.loads(value) for key, value in _sql(store, "SELECT key, value FROM setting").fetchall()}
-    return {key: stored.get(key, default) for key, (default, _, _) in settings.SETTINGS.items()}
+DEFAULTS = {key: default for key, (default, _, _) in settings.SETTINGS.items()}
+
+
+STATION_AND_LANGUAGE = fastsql.Compiled(lambda: Station.select(Station, _setting_column("language"))
+                                        .where(Station.token_hash == fastsql.param("hash")).limit(1))
+
+
+def station_and_language(store: Store, token: str) -> tuple[Station | None, str]:
+    """The station a bearer token names (as `actions.station_for_token` finds it) and the language
+    setting, in one query: a scan request's first read. Without a station, the language is the default."""
+    if not token:
+        return None, DEFAULTS["language"]
+    rows = STATION_AND_LANGUAGE.objects(store.db, hash=actions._hash_token(token))
+    if not rows:
+        return None, DEFAULTS["language"]
+    station, language = rows[0]
+    return station, json.loads(language) if language is not None else DEFAULTS["language"]
+
+
+def current_setting(store: Store, key: str) -> Any:
+    """One setting (stored value or default), in one raw query."""
+    row = _sql(store, "SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    return json.loads(row[0]) if row is not None else DEFAULTS[key]
 
 
 # --- one scan ---------------------------------------------------------------------
 
-def _process(store: Store, station: Station, scan: ScanInput) -> dict[str, Any]:
+def _process(store: Store, station: Station, scan: ScanInput, state: StationState) -> dict[str, Any]:
     now = store.now()
-    values = current_settings(store)
     scanned = scan.scanned_at
     at = scanned if scanned is not None and scanned <= now + CLOCK_SKEW else now
     ctx = ScanContext(store=store, station=station, scan=scan, now=now, at=at,
                       late=scanned is not None and now - scanned > LATE_AFTER,
-                      timeout=timedelta(seconds=values["session_timeout_seconds"]),
-                      tz=ZoneInfo(values["timezone"]))
-    ctx.session = live_session(store, station, at, ctx.timeout)
+                      timeout=timedelta(seconds=state.timeout_seconds), tz=ZoneInfo(state.timezone),
+                      counting=state.counting, closing_unchecked=state.closing_unchecked)
+    ctx.session = state.live_session(store, at, ctx.timeout, ctx.people, ctx.badges)
     ctx.session_uid = ctx.session.uid if ctx.session is not None else None
     code = scan.code.strip()
     is_command = commands.is_command(code)
@@ -248,7 +290,7 @@ def _process(store: Store, station: Station, scan: ScanInput) -> dict[str, Any]:
         if is_command:
             out = commands.run(ctx, code)
         elif target is not None and target.person_id is not None:
-            out = _badge(ctx, load_person(store, target.person_id))
+            out = _badge(ctx, ctx.person(target.person_id))
         elif (count := _open_count(ctx)) is not None:
             out = _counted(ctx, count, code, target)
         elif target is None:
@@ -280,11 +322,8 @@ def _process(store: Store, station: Station, scan: ScanInput) -> dict[str, Any]:
 
 
 def _item_json(ctx: ScanContext, item: Item) -> dict[str, Any]:
-    """The item shape; the holder's badge is remembered for the answer's person (usually the same)."""
-    shown = shapes.item_json(item, ctx.tz)
-    if shown["holder"] is not None:
-        ctx.badges.setdefault(item.holder_id, shown["holder"]["badge"])
-    return shown
+    """The item shape; badges are looked up once per scan (the holder is usually the answer's person)."""
+    return shapes.item_json(item, ctx.tz, badge=ctx.badge)
 
 
 @dataclass(frozen=True)
@@ -295,6 +334,7 @@ class Target:
     item_id: int | None
     item_code: str | None
     item_status: str | None
+    loaded: Item | None = field(default=None, compare=False, repr=False)  # as `lookup.item` loads it
 
     def item(self) -> Item:
         assert self.item_id is not None
@@ -302,12 +342,14 @@ class Target:
 
 
 def resolve(store: Store, code: str) -> Target | None:
-    """The tag a code names: exactly, in one raw query; else through `lookup.tag_for_scan`
-    (other letter case, an EM4100 tag in its other form)."""
-    row = _sql(store, "SELECT t.person_id, t.item_id, i.code, i.status FROM tag t LEFT JOIN item i "
-                      "ON i.id = t.item_id WHERE t.code = ?", (code,)).fetchone()
-    if row is not None:
-        return Target(*row)
+    """The tag a code names: exactly, in one query that also loads its item as `lookup.item` does;
+    else through `lookup.tag_for_scan` (other letter case, an EM4100 tag in its other form)."""
+    found = lookup.tag_with_item(code)
+    if found is not None:
+        tag, it = found
+        if it is None:
+            return Target(tag.person_id, tag.item_id, None, None)
+        return Target(tag.person_id, tag.item_id, it.code, it.status, it)
     tag = lookup.tag_for_scan(code)
     if tag is None:
         return None
@@ -316,16 +358,72 @@ def resolve(store: Store, code: str) -> Target | None:
     return Target(None, tag.item_id, tag.item.code, tag.item.status)
 
 
-def live_session(store: Store, station: Station, at: datetime, timeout: timedelta) -> Session | None:
-    """The station's session if it is still open at scan time `at`."""
-    row = _sql(store, "SELECT id, uid, person_id, approver_id, opened_at, last_scan_at FROM station_session "
-                      "WHERE station_id = ?", (station.id,)).fetchone()
-    if row is None:
-        return None
-    s = Session(store, row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]), datetime.fromisoformat(row[5]))
-    if at - s.last_scan_at > timeout or at < s.opened_at - CLOCK_SKEW:
-        return None
-    return s
+def _setting_column(key: str) -> peewee.Node:
+    return Setting.select(Setting.value).where(Setting.key == key).alias(key)
+
+
+def _station_state_query() -> peewee.Query:
+    return (Station.select(Station.id, StationSession, Person, Scan.station, Scan.answer, lookup.badge_column(),
+                           _setting_column("session_timeout_seconds"), _setting_column("timezone"),
+                           InventoryCount.select(peewee.SQL("1")).where(InventoryCount.open_key == Station.id)
+                           .alias("counting"),
+                           ClosingCheck.select(peewee.SQL("1")).where((ClosingCheck.station == Station.id)
+                                                                      & ClosingCheck.checker.is_null()).limit(1)
+                           .alias("closing_unchecked"))
+            .join(StationSession, peewee.JOIN.LEFT_OUTER, on=(StationSession.station == Station.id))
+            .join(Person, peewee.JOIN.LEFT_OUTER, on=(StationSession.person == Person.id)).switch(Station)
+            .join(Scan, peewee.JOIN.LEFT_OUTER, on=(Scan.scan_id == fastsql.param("scan_id")))
+            .where(Station.id == fastsql.param("station")))
+
+
+STATION_STATE = fastsql.Compiled(_station_state_query)
+
+
+@dataclass(frozen=True)
+class StationState:
+    """What a scan reads first, in one query: the answer already stored for its scan_id, and about
+    its station: the session row and its person (with the badge), the settings a scan needs, and
+    whether a count or a closing check is open there."""
+
+    session: StationSession | None
+    person: Person | None
+    badge: str | None
+    timeout_seconds: int
+    timezone: str
+    counting: bool
+    closing_unchecked: bool
+    stored: tuple[int, str] | None  # station id and answer stored for the scan_id
+
+    def stored_answer(self, station: Station, scan_id: str) -> dict[str, Any] | None:
+        """The answer stored for the scan_id (`duplicate: true`), or None if it is new."""
+        return _stored(station, scan_id, self.stored)
+
+    def live_session(self, store: Store, at: datetime, timeout: timedelta, people: dict[int, Person],
+                     badges: dict[int, str]) -> Session | None:
+        """The station's session if it is still open at scan time `at`; its person joins the scan's
+        loaded `people` (and `badges`)."""
+        row = self.session
+        if row is None:
+            return None
+        if self.person is not None:
+            people.setdefault(self.person.id, self.person)
+            badges.setdefault(self.person.id, self.badge or "")
+        s = Session(store, row.id, row.uid, row.person_id, row.approver_id, row.opened_at, row.last_scan_at,
+                    people, badges)
+        if at - s.last_scan_at > timeout or at < s.opened_at - CLOCK_SKEW:
+            return None
+        return s
+
+
+def station_state(store: Store, station: Station, scan_id: str) -> StationState:
+    """What a scan with this scan_id at this station reads first (see `StationState`)."""
+    (_, session, person, stored, badge, timeout, timezone, counting, unchecked), = \
+        STATION_STATE.objects(store.db, station=station.id, scan_id=scan_id)
+    return StationState(session, person, badge,
+                        json.loads(timeout) if timeout is not None else DEFAULTS["session_timeout_seconds"],
+                        json.loads(timezone) if timezone is not None else DEFAULTS["timezone"],
+                        counting is not None, unchecked is not None,
+                        (stored.station_id, stored.answer) if stored is not None else None)
 
 
 def _late_conflict(ctx: ScanContext, code: str, target: Target | None) -> Outcome | None:
@@ -360,10 +458,9 @@ def _unrecognised(ctx: ScanContext, code: str) -> Outcome:
 
 def _badge(ctx: ScanContext, person: Person) -> Outcome:
     closing = ctx.optional_module("closing")
-    # cheap first look (a closing check nobody has checked yet) before asking custody.closing
-    unchecked = _sql(ctx.store, "SELECT 1 FROM closing_check WHERE station_id = ? AND checker_id IS NULL LIMIT 1",
-                     (ctx.station.id,)).fetchone() if closing is not None else None
-    if closing is not None and unchecked is not None:
+    # cheap first look (a closing check nobody has checked yet, read with the station's state)
+    # before asking custody.closing
+    if closing is not None and ctx.closing_unchecked:
         second = closing.second_check(ctx.store, ctx.station, person, ctx.actor)
         if second is not None:
             return second
@@ -381,12 +478,11 @@ def _badge(ctx: ScanContext, person: Person) -> Outcome:
 
 
 def _open_count(ctx: ScanContext) -> Any:
-    """The count open at the station, if any. A raw look at `inventory_count.open_key` (the station's id
-    while a count is open, unique) comes first: asking custody.inventory costs as much as a check-out."""
+    """The count open at the station, if any. A look at `inventory_count.open_key` (the station's id
+    while a count is open, unique; read with the station's state) comes first: asking
+    custody.inventory costs as much as a check-out."""
     inventory = ctx.optional_module("inventory")
-    if inventory is None:
-        return None
-    if _sql(ctx.store, "SELECT 1 FROM inventory_count WHERE open_key = ?", (ctx.station.id,)).fetchone() is None:
+    if inventory is None or not ctx.counting:
         return None
     return inventory.open_count(ctx.station)
 
@@ -406,7 +502,7 @@ def _item(ctx: ScanContext, target: Target) -> Outcome:
     assert target.item_code is not None
     if target.item_status == "out":
         return actions.return_item(store, target.item_code, station, actor=ctx.actor,
-                                   presenter=ctx.session_person())
+                                   presenter=ctx.session_person(), loaded=target.loaded)
     if ctx.session is None:
         item = target.item()
         reason = "no_session" if item.status == "in" else "not_available"
@@ -417,4 +513,4 @@ def _item(ctx: ScanContext, target: Target) -> Outcome:
         out.item = item
         return out
     return actions.check_out(store, target.item_code, ctx.session.person, station, actor=ctx.actor,
-                             approver=ctx.session.approver)
+                             approver=ctx.session.approver, loaded=target.loaded)

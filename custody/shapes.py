@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,13 +19,14 @@ def iso(value: datetime | None, tz: ZoneInfo | None = None) -> str | None:
     return (value.astimezone(tz) if tz else value).isoformat(timespec="seconds")
 
 
-def person_json(p: Person | None) -> dict[str, Any] | None:
+def person_json(p: Person | None, badge: Callable[[Person], str] = badge_of) -> dict[str, Any] | None:
+    """The person shape; `badge` finds the badge (the scan path remembers those it has loaded)."""
     if p is None:
         return None
-    return {"name": p.name, "badge": badge_of(p), "role": p.role, "clearance": p.clearance, "dept": p.dept}
+    return {"name": p.name, "badge": badge(p), "role": p.role, "clearance": p.clearance, "dept": p.dept}
 
 
-def item_json(i: Item, tz: ZoneInfo | None = None) -> dict[str, Any]:
+def item_json(i: Item, tz: ZoneInfo | None = None, badge: Callable[[Person], str] = badge_of) -> dict[str, Any]:
     return {
         "code": i.code,
         "title": i.title,
@@ -36,7 +38,7 @@ def item_json(i: Item, tz: ZoneInfo | None = None) -> dict[str, Any]:
         "issuer": i.issuer,
         "home": i.home.name,
         "status": i.status,
-        "holder": person_json(i.holder) if i.holder_id else None,
+        "holder": person_json(i.holder, badge) if i.holder_id else None,
         "since": iso(i.since, tz),
         "location": i.location.name if i.location_id else None,
     }
