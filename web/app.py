@@ -26,7 +26,7 @@ import peewee
 from custody import actions, scan
 from custody.errors import Conflict, CustodyError, InvalidInput, NotFound, StorageError
 from custody.store import Store
-from web import api, openapi
+from web import api, labels_api, openapi
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("web.access")
@@ -58,6 +58,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/items", api.list_items, summary="Items, filtered",
           query=("status", "level", "holder", "station", *PAGE)),
     Route("GET", "/api/v1/items/<code>", api.get_item, summary="One item and its history"),
+    Route("GET", "/api/v1/items/<code>/label.png", labels_api.label_png, summary="The item's label (PNG)",
+          query=("size", "dpi")),
+    Route("GET", "/api/v1/items/<code>/label.pdf", labels_api.label_pdf, summary="The item's label (PDF)",
+          query=("size", "dpi")),
     Route("GET", "/api/v1/out", api.list_out, summary="What is out now", query=PAGE),
     Route("GET", "/api/v1/people", api.list_people, summary="People", query=PAGE),
 )
@@ -108,18 +112,30 @@ class ApiPlugin:
             request = bottle.request
             lang = "zh"
             try:
-                lang = plugin._language(request)
+                chosen = language(request.get_header("Accept-Language"), "")
+                too_large = route.method == "POST" and plugin._too_large(request)
+                station = None
+                if spec.auth and not too_large:
+                    # the station and the language setting in one query (the scan path's first read)
+                    station, lang = plugin._station_and_language(request, chosen)
+                else:
+                    lang = chosen or scan.current_setting(plugin.store, "language")
+                if too_large:
+                    raise ApiError(413, f"请求体过大：最多 {plugin.body_limit} 字节",
+                                   f"the body is too large: at most {plugin.body_limit} bytes")
+                if spec.auth:
+                    if station is None:
+                        raise ApiError(401, "缺少或无效的站点令牌（Authorization: Bearer 令牌）",
+                                       "missing or invalid station token (Authorization: Bearer TOKEN)",
+                                       {"WWW-Authenticate": 'Bearer realm="custody"'})
+                    request.environ["custody.station"] = station.name
                 store = copy.copy(plugin.store)
                 store.lang = lang
-                station = None
-                if route.method == "POST":
-                    plugin._check_length(request)
-                if spec.auth:
-                    station = plugin._station(request)
-                    request.environ["custody.station"] = station.name
                 req = api.ApiRequest(store=store, station=station, query=_query(request, spec.query), args=args,
                                      read_body=lambda: plugin._body(request))
                 result = spec.handler(req)
+                if isinstance(result, bottle.HTTPResponse):  # a label image, not JSON
+                    return result
                 status, value = result if isinstance(result, tuple) else (200, result)
                 return _json(status, value)
             except ApiError as exc:
@@ -136,15 +152,9 @@ class ApiPlugin:
 
         return wrapper
 
-    def _language(self, request: bottle.LocalRequest) -> str:
-        header = request.get_header("Accept-Language")
-        chosen = language(header, "")
-        return chosen or scan.current_settings(self.store)["language"]
-
-    def _check_length(self, request: bottle.LocalRequest) -> None:
+    def _too_large(self, request: bottle.LocalRequest) -> bool:
         text = request.environ.get("CONTENT_LENGTH") or ""
-        if text.strip().isdigit() and int(text) > self.body_limit:
-            raise ApiError(413, f"请求体过大：最多 {self.body_limit} 字节", f"the body is too large: at most {self.body_limit} bytes")
+        return text.strip().isdigit() and int(text) > self.body_limit
 
     def _body(self, request: bottle.LocalRequest) -> bytes:
         raw = request.environ["wsgi.input"].read(self.body_limit + 1)
@@ -152,18 +162,19 @@ class ApiPlugin:
             raise ApiError(413, f"请求体过大：最多 {self.body_limit} 字节", f"the body is too large: at most {self.body_limit} bytes")
         return raw
 
-    def _station(self, request: bottle.LocalRequest) -> Any:
+    def _station_and_language(self, request: bottle.LocalRequest, chosen: str) -> tuple[Any, str]:
+        """The station its bearer token names (None: missing or wrong) and the reader's language:
+        `chosen` from Accept-Language, else the setting."""
         header = request.get_header("Authorization") or ""
         scheme, _, token = header.strip().partition(" ")
         token = token.strip()
-        station = None
         if scheme.lower() == "bearer" and 0 < len(token) <= 256 and token.isascii() and token.isprintable():
-            station = actions.station_for_token(token)
-        if station is None:
-            raise ApiError(401, "缺少或无效的站点令牌（Authorization: Bearer 令牌）",
-                           "missing or invalid station token (Authorization: Bearer TOKEN)",
-                           {"WWW-Authenticate": 'Bearer realm="custody"'})
-        return station
+            if chosen:
+                return actions.station_for_token(token), chosen
+            station, setting = scan.station_and_language(self.store, token)
+            if station is not None:
+                return station, setting
+        return None, chosen or scan.current_setting(self.store, "language")
 
 
 def _query(request: bottle.LocalRequest, allowed: tuple[str, ...]) -> dict[str, str]:

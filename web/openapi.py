@@ -178,6 +178,15 @@ def _paths() -> dict[str, Any]:
                             "schema": {"type": "string", "pattern": "^[0-9]{12}$"}}],
             "responses": {"200": _ok("The item", _ref("ItemWithHistory")), **READ_ERRORS,
                           "404": _error("No such item")}}},
+        **{f"/api/v1/items/{{code}}/label.{fmt}": {"get": {
+            "operationId": f"getItemLabel{fmt.upper()}", "summary": f"The item's label as {fmt.upper()} (no title on it)",
+            "parameters": [{"name": "code", "in": "path", "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9]{12}$"}},
+                           {"name": "size", "in": "query", "schema": {"type": "string", "default": "50x30"}},
+                           {"name": "dpi", "in": "query", "schema": {"enum": ["203", "300"], "default": "300"}}],
+            "responses": {"200": {"description": "The label", "content": {mime: {"schema": {
+                "type": "string", "contentMediaType": mime}}}}, **READ_ERRORS, "404": _error("No such item")}}}
+           for fmt, mime in (("png", "image/png"), ("pdf", "application/pdf"))},
         "/api/v1/out": {"get": {
             "operationId": "listOut", "summary": "What is out now: top secret first, then longest out",
             "parameters": PAGE_PARAMS,
