@@ -26,7 +26,7 @@ def register(cli: click.Group) -> None:
 @click.option("--port", default=8750, show_default=True, type=click.IntRange(0, 65535),
               help="TCP port; 0 picks a free one (the URL is printed).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Worker threads (each keeps its own database connection).")
+              help="Worker threads (each keeps its own database connection); about one per busy station.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="Log one line per request on stderr.")
 @click.pass_obj
