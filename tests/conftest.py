@@ -24,6 +24,7 @@ from core_support import (
     BACKENDS,
     START,
     open_store,
+    staff,
 )
 
 from custody import actions
@@ -74,14 +75,7 @@ def build_office(store: Store, home: Path, url: str) -> Office:
     tokens = {}
     for name, kind in (("保密室", "safe"), ("阅文室", "reading-room")):
         _, tokens[name] = actions.add_station(store, name, kind, actor="test")
-    people = {
-        "zhang": actions.add_person(store, "张三", badge="B001", clearance="secret", dept="综合科", actor="test"),
-        "li": actions.add_person(store, "李四", badge="B002", clearance="confidential", actor="test"),
-        "wang": actions.add_person(store, "王主任", badge="L001", clearance="top-secret", role="leader",
-                                   actor="test"),
-        "zhao": actions.add_person(store, "赵保密员", badge="C001", clearance="top-secret", role="custodian",
-                                   actor="test", rfid="010063E9AE"),
-    }
+    people = staff(store, custodian_rfid="010063E9AE")
     secret = [i.code for i in actions.receive(store, title="年度工作要点", level="secret", copies=3,
                                                home="保密室", actor="test")]
     top = actions.receive(store, title="绝密通知", level="top-secret", home="保密室", actor="test")[0].code

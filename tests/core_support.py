@@ -53,16 +53,20 @@ def open_store(backend: str, tmp_path: Path, clock: FixedClock | None = None) ->
                 store.close()
 
 
-def office(store: Store) -> dict:
-    """A small office: a safe, a reading room, staff of each clearance and a leader."""
-    safe, _ = actions.add_station(store, "保密室", "safe", actor="test")
-    room, _ = actions.add_station(store, "阅文室", "reading-room", actor="test")
-    people = {
+def staff(store: Store, custodian_rfid: str | None = None) -> dict:
+    """Staff of each clearance, a leader and a custodian."""
+    return {
         "zhang": actions.add_person(store, "张三", badge="B001", clearance="secret", dept="综合科", actor="test"),
         "li": actions.add_person(store, "李四", badge="B002", clearance="confidential", actor="test"),
         "wang": actions.add_person(store, "王主任", badge="L001", clearance="top-secret", role="leader",
                                    actor="test"),
         "zhao": actions.add_person(store, "赵保密员", badge="C001", clearance="top-secret", role="custodian",
-                                   actor="test"),
+                                   actor="test", rfid=custodian_rfid),
     }
-    return {"safe": safe, "room": room, **people}
+
+
+def office(store: Store) -> dict:
+    """A small office: a safe, a reading room, staff of each clearance and a leader."""
+    safe, _ = actions.add_station(store, "保密室", "safe", actor="test")
+    room, _ = actions.add_station(store, "阅文室", "reading-room", actor="test")
+    return {"safe": safe, "room": room, **staff(store)}
