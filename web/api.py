@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 import peewee
 
 from custody import actions, ledger, lookup, scan, schema, settings, shapes, vocab
-from custody.db import is_sqlite
 from custody.models import Item, Person, Station, Tag
 from custody.models_scan import Scan, StationSession
 from custody.store import Store
@@ -47,11 +46,9 @@ Result = dict[str, Any] | tuple[int, dict[str, Any]]
 
 
 def snapshot(store: Store) -> Any:
-    """A read transaction: one consistent view for a page and its total. Deferred on SQLite, so a
-    reader never takes the write lock (Store.reading's `atomic()` begins IMMEDIATE there)."""
-    if is_sqlite(store.db):
-        return store.db.atomic(lock_type="DEFERRED")
-    return store.db.atomic()
+    """A read transaction: one consistent view for a page and its total (Store.reading: deferred on
+    SQLite, so a reader never takes the write lock)."""
+    return store.reading()
 
 
 # --- service --------------------------------------------------------------------
