@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from custody import ledger
 from custody.ledger import GENESIS, Record
@@ -20,7 +21,8 @@ class Report:
     problem: str = ""
 
 
-def _checked_chain(records: Iterator[Record], counter: list[int]) -> Iterator[Record]:
+def _checked_chain(records: Iterator[Record], counter: list[Any]) -> Iterator[Record]:
+    """The records, checked link by link; `counter` holds how many passed and the last one's hash."""
     expected_seq, prev = 1, GENESIS
     for r in records:
         if r.seq != expected_seq:
@@ -32,18 +34,20 @@ def _checked_chain(records: Iterator[Record], counter: list[int]) -> Iterator[Re
         if digest != r.hash:
             raise ReplayError(r.seq, "content does not match its hash (the event was changed)")
         counter[0] += 1
+        counter[1] = r.hash
         expected_seq, prev = r.seq + 1, r.hash
         yield r
 
 
 def verify() -> Report:
-    counter = [0]
+    counter: list[Any] = [0, GENESIS]
     try:
         states = replay(_checked_chain(ledger.walk(), counter))
     except ReplayError as exc:
         return Report(False, counter[0], 0, exc.seq, exc.why)
     head = LedgerHead.get_or_none(LedgerHead.id == 1)
-    if counter[0] and (head is None or head.seq != counter[0]):
+    at_head = (head.seq, head.hash) if head is not None else (0, GENESIS)
+    if at_head != (counter[0], counter[1]):
         return Report(False, counter[0], len(states), head.seq if head else None,
                       "chain head does not match the last event (events were removed from the end)")
     stations = {s.id: s.name for s in Station.select()}

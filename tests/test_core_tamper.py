@@ -91,3 +91,12 @@ def test_a_relabelled_level_is_named(busy):
     Item.update(level="internal").where(Item.id == it.id).execute()
     report = verify()
     assert not report.ok and "level" in report.problem
+
+
+def test_a_head_moved_back_to_the_start_is_caught(busy):
+    from custody.ledger import GENESIS
+    from custody.models import LedgerHead
+
+    LedgerHead.update(seq=0, hash=GENESIS).execute()  # as if every event had been removed
+    report = verify()
+    assert not report.ok and "head" in report.problem
