@@ -27,17 +27,19 @@ def _placed(row: tuple[Item | None, Station | None, Person | None, Station | Non
     """The item of a row of `_with_places`, its home, holder and location attached as peewee attaches them."""
     found, home, holder, location = row
     if found is not None:
-        fastsql.relate(found, "home", home)
-        fastsql.relate(found, "holder", holder)
-        fastsql.relate(found, "location", location)
+        place(found, home, holder, location)
     return found
+
+
+def place(item: Item, home: Station | None, holder: Person | None, location: Station | None) -> None:
+    """Attach an item's home, holder and location loaded by a join, as peewee attaches them."""
+    fastsql.relate(item, "home", home)
+    fastsql.relate(item, "holder", holder)
+    fastsql.relate(item, "location", location)
 
 
 ITEM = Compiled(lambda: _with_places(Item.select(Item), peewee.JOIN.INNER)
                 .where(Item.code == param("code")).limit(1))
-TAG = Compiled(lambda: _with_places(Tag.select(Tag, Item).join(Item, peewee.JOIN.LEFT_OUTER, on=Tag.item),
-                                    peewee.JOIN.LEFT_OUTER)
-               .where(Tag.code == param("code")).limit(1))
 BADGE = Compiled(lambda: Tag.select(Tag.code).where((Tag.person == param("person")) & (Tag.kind == "badge"))
                  .limit(1))
 
@@ -76,15 +78,6 @@ def station(name: str) -> Station:
         names = ", ".join(s.name for s in Station.select().order_by(Station.name)) or "（无）"
         raise NotFound(f"没有名为“{name}”的站点；已有：{names}", f"no station named {name!r}; there are: {names}")
     return found
-
-
-def tag_with_item(code: str) -> tuple[Tag, Item | None] | None:
-    """The tag with exactly this code and, when it names an item, the item as `item` loads it."""
-    rows = TAG.objects(Tag._meta.database, code=code)
-    if not rows:
-        return None
-    tag, *placed = rows[0]
-    return tag, _placed(tuple(placed))  # type: ignore[arg-type]
 
 
 def tag_for_scan(code: str) -> Tag | None:

@@ -33,21 +33,19 @@ from zoneinfo import ZoneInfo
 
 import peewee
 
-from custody import actions, codes, commands, fastsql, lookup, policy, replay, settings, shapes
+from custody import actions, codes, commands, fastsql, lookup, policy, replay, shapes
 from custody.actions import Outcome
 from custody.db import write_grouped
-from custody.errors import Conflict
-from custody.models import Event, Item, Person, Setting, Station, to_text
-from custody.models_closing import ClosingCheck, InventoryCount
+from custody.models import Event, Item, Person, Station, to_text
 from custody.models_scan import Scan, StationSession
 from custody.scan_messages import render
+from custody.scan_state import CLOCK_SKEW, StationState, Target, load_person, station_state
 from custody.store import Store
 
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("badge", "approved", "checked_out", "returned", "command", "inventory_seen", "refused", "unknown")
 LATE_AFTER = timedelta(seconds=60)  # a scan arriving later than this after scanned_at is "late"
-CLOCK_SKEW = timedelta(seconds=5)  # scanned_at further ahead than this is not believed
 MAX_CODE_LENGTH = 128
 MAX_BATCH = 100
 
@@ -59,10 +57,6 @@ class ScanInput:
     code: str
     scan_id: str
     scanned_at: datetime | None = None
-
-
-class ScanIdTaken(Conflict):
-    """The scan_id was already used by another station: never answered with that station's answer."""
 
 
 @dataclass
@@ -193,7 +187,7 @@ def submit_batch(store: Store, station: Station, scans: Sequence[ScanInput]) -> 
     def job() -> list[dict[str, Any]]:
         answers = []
         for s in scans:
-            state = station_state(store, station, s.scan_id)
+            state = station_state(store, station, s.scan_id, s.code.strip())
             answer = state.stored_answer(station, s.scan_id)
             answers.append(answer if answer is not None else _process(store, station, s, state))
         return answers
@@ -217,58 +211,6 @@ def _sql(store: Store, sql: str, params: Sequence[Any] = ()) -> Any:
     return fastsql.execute(store.db, sql, params)
 
 
-def _stored(station: Station, scan_id: str, row: tuple[int, str] | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    station_id, text = row
-    if station_id != station.id:
-        raise ScanIdTaken(f"扫描编号 {scan_id} 已被其他站点使用", f"scan_id {scan_id} was already used by another station")
-    answer: dict[str, Any] = json.loads(text)
-    answer["duplicate"] = True
-    return answer
-
-
-PERSON = fastsql.Compiled(lambda: Person.select(Person, lookup.badge_column())
-                          .where(Person.id == fastsql.param("id")).limit(1))
-
-
-def load_person(store: Store, person_id: int, badges: dict[int, str] | None = None) -> Person:
-    """A person by id, and their badge into `badges` (one query compiled once: a tenth of the cost
-    of building `Person.get_by_id`)."""
-    rows = PERSON.objects(store.db, id=person_id)
-    if not rows:
-        raise Person.DoesNotExist(f"no person with id {person_id}")
-    person, badge = rows[0]
-    if badges is not None:
-        badges[person_id] = badge or ""
-    return person  # type: ignore[no-any-return]
-
-
-DEFAULTS = {key: default for key, (default, _, _) in settings.SETTINGS.items()}
-
-
-STATION_AND_LANGUAGE = fastsql.Compiled(lambda: Station.select(Station, _setting_column("language"))
-                                        .where(Station.token_hash == fastsql.param("hash")).limit(1))
-
-
-def station_and_language(store: Store, token: str) -> tuple[Station | None, str]:
-    """The station a bearer token names (as `actions.station_for_token` finds it) and the language
-    setting, in one query: a scan request's first read. Without a station, the language is the default."""
-    if not token:
-        return None, DEFAULTS["language"]
-    rows = STATION_AND_LANGUAGE.objects(store.db, hash=actions._hash_token(token))
-    if not rows:
-        return None, DEFAULTS["language"]
-    station, language = rows[0]
-    return station, json.loads(language) if language is not None else DEFAULTS["language"]
-
-
-def current_setting(store: Store, key: str) -> Any:
-    """One setting (stored value or default), in one raw query."""
-    row = _sql(store, "SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
-    return json.loads(row[0]) if row is not None else DEFAULTS[key]
-
-
 # --- one scan ---------------------------------------------------------------------
 
 def _process(store: Store, station: Station, scan: ScanInput, state: StationState) -> dict[str, Any]:
@@ -279,11 +221,14 @@ def _process(store: Store, station: Station, scan: ScanInput, state: StationStat
                       late=scanned is not None and now - scanned > LATE_AFTER,
                       timeout=timedelta(seconds=state.timeout_seconds), tz=ZoneInfo(state.timezone),
                       counting=state.counting, closing_unchecked=state.closing_unchecked)
-    ctx.session = state.live_session(store, at, ctx.timeout, ctx.people, ctx.badges)
-    ctx.session_uid = ctx.session.uid if ctx.session is not None else None
+    row = state.live_session(at, ctx.timeout, ctx.people, ctx.badges)
+    if row is not None:
+        ctx.session = Session(store, row.id, row.uid, row.person_id, row.approver_id, row.opened_at, row.last_scan_at,
+                              ctx.people, ctx.badges)
+        ctx.session_uid = row.uid
     code = scan.code.strip()
     is_command = commands.is_command(code)
-    target = None if is_command else resolve(store, code)
+    target = None if is_command else state.target(code)
     out = _late_conflict(ctx, code, target) if ctx.late else None
     if out is None:
         ctx.touched = True
@@ -324,106 +269,6 @@ def _process(store: Store, station: Station, scan: ScanInput, state: StationStat
 def _item_json(ctx: ScanContext, item: Item) -> dict[str, Any]:
     """The item shape; badges are looked up once per scan (the holder is usually the answer's person)."""
     return shapes.item_json(item, ctx.tz, badge=ctx.badge)
-
-
-@dataclass(frozen=True)
-class Target:
-    """What a scanned code stands for: a person (badge, fob) or an item (label, tag)."""
-
-    person_id: int | None
-    item_id: int | None
-    item_code: str | None
-    item_status: str | None
-    loaded: Item | None = field(default=None, compare=False, repr=False)  # as `lookup.item` loads it
-
-    def item(self) -> Item:
-        assert self.item_id is not None
-        return Item.get_by_id(self.item_id)
-
-
-def resolve(store: Store, code: str) -> Target | None:
-    """The tag a code names: exactly, in one query that also loads its item as `lookup.item` does;
-    else through `lookup.tag_for_scan` (other letter case, an EM4100 tag in its other form)."""
-    found = lookup.tag_with_item(code)
-    if found is not None:
-        tag, it = found
-        if it is None:
-            return Target(tag.person_id, tag.item_id, None, None)
-        return Target(tag.person_id, tag.item_id, it.code, it.status, it)
-    tag = lookup.tag_for_scan(code)
-    if tag is None:
-        return None
-    if tag.person_id is not None:
-        return Target(tag.person_id, None, None, None)
-    return Target(None, tag.item_id, tag.item.code, tag.item.status)
-
-
-def _setting_column(key: str) -> peewee.Node:
-    return Setting.select(Setting.value).where(Setting.key == key).alias(key)
-
-
-def _station_state_query() -> peewee.Query:
-    return (Station.select(Station.id, StationSession, Person, Scan.station, Scan.answer, lookup.badge_column(),
-                           _setting_column("session_timeout_seconds"), _setting_column("timezone"),
-                           InventoryCount.select(peewee.SQL("1")).where(InventoryCount.open_key == Station.id)
-                           .alias("counting"),
-                           ClosingCheck.select(peewee.SQL("1")).where((ClosingCheck.station == Station.id)
-                                                                      & ClosingCheck.checker.is_null()).limit(1)
-                           .alias("closing_unchecked"))
-            .join(StationSession, peewee.JOIN.LEFT_OUTER, on=(StationSession.station == Station.id))
-            .join(Person, peewee.JOIN.LEFT_OUTER, on=(StationSession.person == Person.id)).switch(Station)
-            .join(Scan, peewee.JOIN.LEFT_OUTER, on=(Scan.scan_id == fastsql.param("scan_id")))
-            .where(Station.id == fastsql.param("station")))
-
-
-STATION_STATE = fastsql.Compiled(_station_state_query)
-
-
-@dataclass(frozen=True)
-class StationState:
-    """What a scan reads first, in one query: the answer already stored for its scan_id, and about
-    its station: the session row and its person (with the badge), the settings a scan needs, and
-    whether a count or a closing check is open there."""
-
-    session: StationSession | None
-    person: Person | None
-    badge: str | None
-    timeout_seconds: int
-    timezone: str
-    counting: bool
-    closing_unchecked: bool
-    stored: tuple[int, str] | None  # station id and answer stored for the scan_id
-
-    def stored_answer(self, station: Station, scan_id: str) -> dict[str, Any] | None:
-        """The answer stored for the scan_id (`duplicate: true`), or None if it is new."""
-        return _stored(station, scan_id, self.stored)
-
-    def live_session(self, store: Store, at: datetime, timeout: timedelta, people: dict[int, Person],
-                     badges: dict[int, str]) -> Session | None:
-        """The station's session if it is still open at scan time `at`; its person joins the scan's
-        loaded `people` (and `badges`)."""
-        row = self.session
-        if row is None:
-            return None
-        if self.person is not None:
-            people.setdefault(self.person.id, self.person)
-            badges.setdefault(self.person.id, self.badge or "")
-        s = Session(store, row.id, row.uid, row.person_id, row.approver_id, row.opened_at, row.last_scan_at,
-                    people, badges)
-        if at - s.last_scan_at > timeout or at < s.opened_at - CLOCK_SKEW:
-            return None
-        return s
-
-
-def station_state(store: Store, station: Station, scan_id: str) -> StationState:
-    """What a scan with this scan_id at this station reads first (see `StationState`)."""
-    (_, session, person, stored, badge, timeout, timezone, counting, unchecked), = \
-        STATION_STATE.objects(store.db, station=station.id, scan_id=scan_id)
-    return StationState(session, person, badge,
-                        json.loads(timeout) if timeout is not None else DEFAULTS["session_timeout_seconds"],
-                        json.loads(timezone) if timezone is not None else DEFAULTS["timezone"],
-                        counting is not None, unchecked is not None,
-                        (stored.station_id, stored.answer) if stored is not None else None)
 
 
 def _late_conflict(ctx: ScanContext, code: str, target: Target | None) -> Outcome | None:

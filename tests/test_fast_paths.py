@@ -16,7 +16,7 @@ import peewee
 import pytest
 from conftest import Office, new_id
 
-from custody import actions, codes, fastsql, ledger, lookup, scan
+from custody import actions, codes, fastsql, ledger, lookup, scan, scan_state
 from custody.db import write_grouped
 from custody.fastsql import Compiled, param
 from custody.models import Event, Item, Person, Station, Tag
@@ -94,10 +94,10 @@ def test_item_lookup_builds_what_peewee_builds(office: Office) -> None:
         same_row(fast.holder, slow.holder)
         same_row(fast.location, slow.location)
         assert fast.since == slow.since and (fast.since is not None) == lend
-        tag, loaded = lookup.tag_with_item(code)
-        same_row(tag, Tag.get(Tag.code == code))
-        same_row(loaded, slow)
-        same_row(loaded.holder, slow.holder)
+        state = scan_state.station_state(office.store, station, new_id(), code)
+        same_row(state.tag, Tag.get(Tag.code == code))
+        same_row(state.item, slow)
+        same_row(state.item.holder, slow.holder)
         if lend:
             actions.return_item(office.store, code, station, actor="test")
 
@@ -109,15 +109,15 @@ def test_people_stations_and_tags_as_peewee_finds_them(office: Office) -> None:
     same_row(actions.station_for_token(token),
              Station.get_or_none(Station.token_hash == actions._hash_token(token)))
     assert actions.station_for_token("wrong") is None
-    station, language = scan.station_and_language(office.store, token)
+    station, language = scan_state.station_and_language(office.store, token)
     same_row(station, Station.get(Station.name == "阅文室"))
     assert language == "zh"
-    assert scan.station_and_language(office.store, "wrong")[0] is None
+    assert scan_state.station_and_language(office.store, "wrong")[0] is None
 
     zhao = office.people["zhao"]
     actions.off_post(office.store, "C001", date(2027, 1, 31), actor="test")  # a date column with a value
     badges: dict[int, str] = {}
-    same_row(scan.load_person(office.store, zhao.id, badges), Person.get_by_id(zhao.id))
+    same_row(scan_state.load_person(office.store, zhao.id, badges), Person.get_by_id(zhao.id))
     assert badges == {zhao.id: "C001"} and lookup.badge_of(zhao) == "C001"
     for code in ("C001", "010063E9AE", "0006547886", "c001"):  # exact, RFID (hex, decimal), letter case
         slow = Tag.get_or_none(Tag.code == code) or Tag.get_or_none(Tag.code == code.upper())
@@ -135,7 +135,7 @@ def test_the_station_state_is_what_the_tables_hold(office: Office) -> None:
     station = office.station("保密室")
     first = scan.submit(office.store, station, ScanInput("B001", client_id))
     with office.store.reading():
-        state = scan.station_state(office.store, station, client_id)
+        state = scan_state.station_state(office.store, station, client_id)
         row = StationSession.get(StationSession.station == station)
         same_row(state.session, StationSession.select(
             StationSession.id, StationSession.station, StationSession.person, StationSession.opened_at,
@@ -145,8 +145,21 @@ def test_the_station_state_is_what_the_tables_hold(office: Office) -> None:
         assert state.badge == "B001" and state.timeout_seconds == 120 and state.timezone == "Asia/Shanghai"
         assert (state.counting, state.closing_unchecked) == (False, False)
         assert state.stored_answer(station, client_id) == {**first, "duplicate": True}
-        other = scan.station_state(office.store, office.station("阅文室"), new_id())
+        other = scan_state.station_state(office.store, office.station("阅文室"), new_id())
         assert other.session is None and other.person is None and other.stored is None
+        assert other.tag is None and other.item is None
+        # the tag the scanned code names, and its item as lookup.item loads it, come with the state
+        code = office.secret[0]
+        found = scan_state.station_state(office.store, station, new_id(), code)
+        same_row(found.tag, Tag.get(Tag.code == code))
+        slow = lookup.item(code)
+        same_row(found.item, slow)
+        for part in ("home", "holder", "location"):
+            same_row(getattr(found.item, part), getattr(slow, part))
+        badge = scan_state.station_state(office.store, station, new_id(), "B001")
+        same_row(badge.tag, Tag.get(Tag.code == "B001"))
+        assert badge.item is None and badge.target("B001").person_id == office.people["zhang"].id
+        assert scan_state.station_state(office.store, station, new_id(), "b001").tag is None  # exact only
 
 
 # --- group commit -------------------------------------------------------------------

@@ -12,7 +12,8 @@ from conftest import Office, kinds, new_id, scan
 from custody import actions, settings
 from custody.clock import FixedClock
 from custody.models_scan import Scan, StationSession
-from custody.scan import ScanIdTaken, ScanInput, submit_batch
+from custody.scan import ScanInput, submit_batch
+from custody.scan_state import ScanIdTaken
 from custody.verify import verify
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import bottle
 import peewee
 
-from custody import actions, scan
+from custody import actions, scan_state
 from custody.errors import Conflict, CustodyError, InvalidInput, NotFound, StorageError
 from custody.store import Store
 from web import api, labels_api, openapi
@@ -119,7 +119,7 @@ class ApiPlugin:
                     # the station and the language setting in one query (the scan path's first read)
                     station, lang = plugin._station_and_language(request, chosen)
                 else:
-                    lang = chosen or scan.current_setting(plugin.store, "language")
+                    lang = chosen or scan_state.current_setting(plugin.store, "language")
                 if too_large:
                     raise ApiError(413, f"请求体过大：最多 {plugin.body_limit} 字节",
                                    f"the body is too large: at most {plugin.body_limit} bytes")
@@ -171,10 +171,10 @@ class ApiPlugin:
         if scheme.lower() == "bearer" and 0 < len(token) <= 256 and token.isascii() and token.isprintable():
             if chosen:
                 return actions.station_for_token(token), chosen
-            station, setting = scan.station_and_language(self.store, token)
+            station, setting = scan_state.station_and_language(self.store, token)
             if station is not None:
                 return station, setting
-        return None, chosen or scan.current_setting(self.store, "language")
+        return None, chosen or scan_state.current_setting(self.store, "language")
 
 
 def _query(request: bottle.LocalRequest, allowed: tuple[str, ...]) -> dict[str, str]:
