@@ -31,6 +31,11 @@ class Ctx:
             self._store = Store.open(self.cfg.db_url, lang=self.cfg.lang, create=create)
         return self._store
 
+    def reopen(self) -> Store:
+        """A Store of its own for this process (a forked worker must not use its parent's connections)."""
+        self._store = None
+        return self.store()
+
     @property
     def lang(self) -> str:
         if self._store is not None:

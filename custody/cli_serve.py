@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from custody import actions
+from custody.errors import CustodyError
 from custody.store import Store
 
 
@@ -27,18 +28,24 @@ def register(cli: click.Group) -> None:
               help="TCP port; 0 picks a free one (the URL is printed).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads (each keeps its own database connection); about one per busy station.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="Worker processes sharing the port (each with --threads threads); "
+                   "one per CPU core for a busy office.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="Log one line per request on stderr.")
 @click.pass_obj
-def serve(obj, host: str, port: int, threads: int, access_log: bool) -> None:
+def serve(obj, host: str, port: int, threads: int, workers: int, access_log: bool) -> None:
     """Run the scan API and web service until SIGTERM or Ctrl-C (requests in flight finish).
 
     Prints "serving on URL" once it listens. Scanner agents post to URL/api/v1/scans
-    with their station's token (custody station add / rotate).
+    with their station's token (custody station add / rotate). With --workers N,
+    N processes answer on the same port, a parent process supervises them (and starts
+    another if one dies), and the closing sweep runs in one more process.
 
     \b
     Example:
       custody serve --host 127.0.0.1 --port 8750 --threads 8
+      custody serve --workers 2 --threads 8
       curl http://127.0.0.1:8750/api/v1/health
     """
     from web import server
@@ -46,19 +53,48 @@ def serve(obj, host: str, port: int, threads: int, access_log: bool) -> None:
     if access_log:
         logging.getLogger("web").setLevel(logging.INFO)
     logging.getLogger("web.server").setLevel(logging.INFO)
+    logging.getLogger("web.workers").setLevel(logging.INFO)
     store = obj.store()
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo(obj.t(f"注意：在 {host} 上监听；令牌以明文传输，请置于 TLS 之后",
                          f"note: listening on {host}; tokens travel in clear text, put TLS in front"), err=True)
     from custody.closing import ClosingScheduler
 
+    announce = lambda url: click.echo(f"serving on {url}")  # noqa: E731
+    if workers > 1:
+        from web.workers import serve_workers
+
+        store.close()  # opened to check the database; every child opens its own
+        code = serve_workers(lambda: obj.reopen(), host, port, threads, workers, announce=announce,
+                             others={"closing-sweep": lambda: _closing_sweep(obj.reopen)})
+        if code:
+            raise CustodyError("服务的子进程接连退出，已停止（见日志）",
+                               "the service's child processes kept dying; stopped (see the log)")
+        return
     # the automatic closing sweep of each station, and its notifications (P6)
     scheduler = ClosingScheduler(lambda: store, store.clock, interval=30)
     scheduler.start()
     try:
-        server.serve(store, host, port, threads, announce=lambda url: click.echo(f"serving on {url}"))
+        server.serve(store, host, port, threads, announce=announce)
     finally:
         scheduler.stop()
+
+
+def _closing_sweep(open_store: Callable[[], Store]) -> None:
+    """The closing scheduler in a process of its own (`serve --workers`), until SIGTERM or SIGINT."""
+    import signal
+
+    from custody.closing import ClosingScheduler
+    from web.workers import STOP_SIGNALS
+
+    store = open_store()
+    scheduler = ClosingScheduler(lambda: store, store.clock, interval=30)
+    scheduler.start()  # its thread keeps the stop signals blocked, as this one does
+    try:
+        signal.sigwait(STOP_SIGNALS)
+    finally:
+        scheduler.stop()
+        store.close()
 
 
 def start_local_service(db: str | Path | Store, station_name: str, *, actor: str = "cli:emulate",

@@ -6,6 +6,12 @@ held only around BEGIN … COMMIT (DESIGN.md's known traps). PostgreSQL: the
 same models; appends to the ledger are serialised in the database by a lock
 on the chain-head row (see ledger.py).
 
+Several processes may write one SQLite file (`custody serve --workers N`, the
+CLI beside the service): writers also take turns on an advisory lock on a file
+beside the database (`WriteLock`), so a writer waiting for another process is
+woken the moment it may go, instead of by SQLite's busy handler, which sleeps
+1, 2, 5, 10 … ms between tries.
+
 `write_grouped` is group commit for the scan path: the write transactions
 several threads ask for at once run one after another in ONE transaction on
 one connection, made durable by one commit (one fsync), and each caller gets
@@ -15,6 +21,7 @@ its result only after that commit.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -27,6 +34,11 @@ from urllib.parse import unquote, urlparse
 import peewee
 
 from custody.errors import StorageError
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: writers of other processes wait in SQLite's busy handler
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +87,7 @@ def open_database(url: str) -> peewee.Database:
             f"数据库地址“{url}”无法识别；可用：sqlite:///路径 或 postgresql://用户@主机:端口/库名",
             f"unreadable database URL {url!r}; allowed: sqlite:///path or postgresql://user@host:port/name",
         )
-    db.write_lock = threading.RLock()  # type: ignore[attr-defined]
+    db.write_lock = WriteLock(path if scheme == "sqlite" else None)  # type: ignore[attr-defined]
     db.write_group = WriteGroup(db) if scheme == "sqlite" else None  # type: ignore[attr-defined]
     return db
 
@@ -84,10 +96,66 @@ def is_sqlite(db: peewee.Database) -> bool:
     return isinstance(db, peewee.SqliteDatabase)
 
 
+LOCK_SUFFIX = "-writelock"
+
+
+class WriteLock:
+    """Whose turn it is to write one database: the threads of this process take turns on a
+    re-entrant lock; with a `path` (SQLite), the outermost holder in this process also holds an
+    exclusive `flock` on `path + LOCK_SUFFIX`, which every process writing that file takes.
+
+    The kernel releases the file lock when its holder dies, and hands it to one waiter at once.
+    A process must open its own database (its own WriteLock) after a fork: the inherited file
+    descriptor would share the lock with the parent.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._threads = threading.RLock()
+        self._depth = 0  # changed only by the thread holding _threads
+        self._path = path + LOCK_SUFFIX if path is not None and fcntl is not None else None
+        self._fd: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        if self._depth == 0 and self._path is not None:
+            try:
+                fd = self._file()
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._threads.release()
+                raise
+        self._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+    def _file(self) -> int | None:
+        if self._fd is None and self._path is not None:
+            try:
+                # read-only is enough for flock, and works for every user who may read the database
+                self._fd = os.open(self._path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except OSError as exc:
+                log.warning("no lock file %s (%s): other processes' writers wait in SQLite's busy handler",
+                            self._path, exc)
+                self._path = None
+        return self._fd
+
+    def close(self) -> None:
+        """Close the lock file (the database is being closed)."""
+        with self._threads:
+            if self._fd is not None and self._depth == 0:
+                os.close(self._fd)
+                self._fd = None
+
+
 @contextmanager
 def writing(db: peewee.Database) -> Iterator[None]:
     """One write transaction. Nested calls join the outer transaction."""
-    lock: threading.RLock = db.write_lock  # type: ignore[attr-defined]
+    lock: WriteLock = db.write_lock  # type: ignore[attr-defined]
     with lock:
         if db.in_transaction():
             yield

@@ -57,6 +57,15 @@ class Store:
             yield
 
     def close(self) -> None:
+        lock = getattr(self.db, "write_lock", None)
         if not self.db.is_closed():
-            self.db.close()
+            if lock is not None:
+                # the last connection to an SQLite file checkpoints it as it closes: never while
+                # another connection (of any process) writes (DESIGN.md: the WAL-reset bug)
+                with lock:
+                    self.db.close()
+            else:
+                self.db.close()
+        if lock is not None:
+            lock.close()
 

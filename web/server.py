@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -33,10 +34,12 @@ DRAIN_SECONDS = 30.0
 LOOP_SECONDS = 0.2
 
 
-def create_server(app: ApiApp, host: str, port: int, threads: int) -> Any:
-    """A waitress server bound to host:port (port 0: a free one); not running yet."""
+def create_server(app: ApiApp, host: str, port: int, threads: int, sock: socket.socket | None = None) -> Any:
+    """A waitress server bound to host:port (port 0: a free one), or on a listening socket
+    `sock` opened already (shared by worker processes); not running yet."""
+    where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
     return waitress.create_server(
-        app, host=host, port=port, threads=threads,
+        app, **where, threads=threads,
         max_request_body_size=SERVER_BODY_LIMIT, max_request_header_size=HEADER_LIMIT,
         channel_timeout=120, connection_limit=256, ident="custody",
         clear_untrusted_proxy_headers=True, expose_tracebacks=False, asyncore_use_poll=True,
@@ -81,6 +84,11 @@ def serve(store: Store, host: str, port: int, threads: int,
     """Serve in the foreground until SIGTERM or SIGINT (the `custody serve` command)."""
     app = make_app(store)
     server = create_server(app, host, port, threads)
+    serve_until_signalled(server, app, ready=lambda: announce(url_of(server)))
+
+
+def serve_until_signalled(server: Any, app: ApiApp, ready: Callable[[], object] | None = None) -> None:
+    """Run `server` until SIGTERM or SIGINT, then drain; `ready` is called once the handlers are set."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -90,7 +98,8 @@ def serve(store: Store, host: str, port: int, threads: int,
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        announce(url_of(server))
+        if ready is not None:
+            ready()
         run(server, app, stop)
     finally:
         for s, handler in previous.items():

@@ -1,0 +1,162 @@
+"""`custody serve --workers N`: N processes answer on one port under a supervising parent, share
+sessions and the ledger through the database, are replaced when one dies, and all drain on
+SIGTERM; the writers of several processes take turns on the database's lock file."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Client, Office, ServeProcess, new_id
+
+from custody.db import LOCK_SUFFIX, writing
+from custody.models import Event, Item
+from custody.models_scan import Scan
+from custody.verify import verify
+
+
+def children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def wait_for(condition, timeout: float = 30.0, what: str = "condition"):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_workers_share_sessions_and_the_ledger_under_load(live_office: Office, serve_process: ServeProcess) -> None:
+    o = live_office
+    serve_process.args = ["--workers", "2", "--threads", "4"]
+    serve_process.start()
+    assert serve_process.proc is not None
+    assert len(children(serve_process.proc.pid)) == 3  # two workers and the closing sweep
+
+    failures: list[str] = []
+
+    def station(name: str, badge: str, codes: list[str], rounds: int) -> None:
+        # a new connection per request: they reach whichever worker accepts it
+        c = Client(serve_process.url, o.tokens[name])
+        for _ in range(rounds):
+            for code, expected in ((badge, "badge"), *((x, "checked_out") for x in codes),
+                                   *((x, "returned") for x in codes)):
+                answer = c.scan(code)
+                if answer["outcome"] != expected:
+                    failures.append(f"{name} {code}: {answer['outcome']} {answer['message']}")
+
+    threads = [threading.Thread(target=station, args=("保密室", "B001", o.secret, 5)),
+               threading.Thread(target=station, args=("阅文室", "B002", o.confidential, 5))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not failures
+    assert serve_process.stop() == 0
+    assert Event.select().where(Event.kind == "checked_out").count() == 5 * (len(o.secret) + len(o.confidential))
+    assert Item.select().where(Item.status == "out").count() == 0
+    assert verify().ok
+
+
+def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(live_office: Office,
+                                                                    serve_process: ServeProcess) -> None:
+    o = live_office
+    serve_process.args = ["--workers", "2", "--threads", "2"]
+    serve_process.start()
+    assert serve_process.proc is not None
+    parent = serve_process.proc.pid
+    first = children(parent)
+    c = serve_process.client(o.tokens["保密室"])
+    sid = new_id()
+    opened = c.scan("B001", scan_id=sid)
+    assert opened["outcome"] == "badge"
+
+    victim = min(first)
+    os.kill(victim, signal.SIGKILL)
+    now = wait_for(lambda: (lambda kids: kids if victim not in kids and len(kids) == 3 else None)(children(parent)),
+                   what="a replacement worker")
+    assert len(now - first) == 1
+    # whichever worker answers, the stored answer and the open session are the database's
+    for _ in range(4):
+        assert Client(serve_process.url, o.tokens["保密室"]).scan("B001", scan_id=sid) == {**opened, "duplicate": True}
+    assert Client(serve_process.url, o.tokens["保密室"]).scan(o.secret[0])["outcome"] == "checked_out"
+    assert any("ended with status -9" in line and "starting another" in line for line in serve_process.stderr_lines)
+
+    assert serve_process.stop(signal.SIGTERM) == 0
+    assert not any(alive(pid) for pid in now)
+    assert Scan.select().count() == 2
+    assert verify().ok
+
+
+def test_workers_that_cannot_start_give_up_with_one_line(tmp_path: Path) -> None:
+    from conftest import SERVE_BOOT
+
+    env = {**os.environ, "CUSTODY_HOME": str(tmp_path / "empty")}
+    r = subprocess.run([sys.executable, "-c", SERVE_BOOT, "serve", "--port", "0", "--workers", "2"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 1  # checked before any worker starts
+    assert r.stderr.strip().splitlines() == ["custody: 数据库尚未初始化：请先运行 custody init"]
+
+
+HOLDER = r"""
+import sys
+from custody.store import Store
+store = Store.open(sys.argv[1])
+with store.db.write_lock:
+    print("held", flush=True)
+    sys.stdin.readline()
+print("released", flush=True)
+"""
+
+
+def test_writers_of_two_processes_take_turns_on_the_lock_file(live_office: Office) -> None:
+    o = live_office
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, o.url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "held"
+        lock_file = o.store.db.database + LOCK_SUFFIX
+        fd = os.open(lock_file, os.O_RDONLY)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the other process holds it
+        finally:
+            os.close(fd)
+        entered = threading.Event()
+
+        def write() -> None:
+            with writing(o.store.db):
+                entered.set()
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "released"
+        writer.join(30)
+        assert entered.is_set()
+    finally:
+        holder.kill()
+        holder.wait(10)
