@@ -1,20 +1,23 @@
 """How fast does the scan service answer N stations at once (SQLite, synchronous=FULL)?
 
 N concurrent stations (1, 8, 32 by default) each post badge / check-out / return sequences to a
-real `custody serve` process over keep-alive HTTP; prints scans per second and p50/p99 latency
-beside two baselines measured in the same run on the same disk:
+real `custody serve` over keep-alive HTTP (driven from client processes of four stations each,
+so that the client's own GIL is not what is measured); prints scans per second and p50/p99
+latency beside two baselines measured in the same run on the same disk:
 
   (a) raw durable single-row SQLite commits (one connection, WAL, synchronous=FULL);
-  (b) a bare bottle endpoint on the same WSGI server (waitress, same threads) doing one durable
-      insert per request, a connection kept open per thread, writes serialised by one lock.
+  (b) a bare bottle endpoint on the same WSGI server (waitress, same threads, one process) doing
+      one durable insert per request, a connection kept open per thread, writes serialised by
+      one lock.
 
 The ratio column is the scan service over (b) at the same number of stations; `cpu` is the
-server process's CPU time (user + system) per request. Afterwards the ledger is verified
-(`custody verify`'s check). Both servers get the same worker threads: with fewer threads than
-stations, requests wait in waitress's queue instead of joining the scan service's group commit
-(try `--threads 32` for 32 stations).
+CPU time (user + system) per request of the server and its worker processes. Afterwards the
+ledger is verified (`custody verify`'s check). Both servers get the same threads per process;
+`--workers 1,2` measures the scan service with one process and with two (`custody serve
+--workers`), each against the same one-process (b), and `--pin-cpus` pins its workers.
 
-    python bench/bench_scans.py [--stations 1,8,32] [--seconds 5] [--threads 8] [--dir DIR]
+    python bench/bench_scans.py [--stations 1,8,32] [--seconds 5] [--threads 8] [--workers 1,2]
+                                [--pin-cpus] [--dir DIR]
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
 import re
 import sqlite3
@@ -32,10 +36,12 @@ import tempfile
 import threading
 import time
 import uuid
+from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import urlparse
 
 ITEMS_PER_STATION = 3
+STATIONS_PER_CLIENT = 4  # stations driven by one client process
 
 BARE_SERVER = r"""
 import sqlite3, sys, threading
@@ -112,12 +118,21 @@ class Server:
         self.url = m.group(1)
 
     def cpu_seconds(self) -> float | None:
-        """User + system CPU the server has used so far (Linux /proc), else None."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU the server and its worker processes have used so far (Linux /proc),
+        else None."""
+        total, todo = 0, [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    todo.extend(int(c) for c in (task / "children").read_text().split())
+            except OSError:
+                if pid == self.proc.pid:
+                    return None
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -126,15 +141,16 @@ class Server:
 
 # --- load -------------------------------------------------------------------------
 
-def station_loop(url: str, token: str, badge: str, codes: list[str], stop_at: float, started: threading.Barrier,
+def station_loop(url: str, token: str, badge: str, codes: list[str], start_at: float, stop_at: float,
                  latencies: list[float], errors: list[str]) -> None:
+    """One station: badge, check out each item, return each, again and again until `stop_at`."""
     u = urlparse(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    sequence = [badge, *codes, *codes]  # badge, check out each, return each
-    started.wait()
+    sequence = [badge, *codes, *codes]
     mine: list[float] = []
-    while time.perf_counter() < stop_at:
+    time.sleep(max(0.0, start_at - time.time()))  # all stations start together
+    while time.time() < stop_at:
         for code in sequence:
             body = json.dumps({"code": code, "scan_id": str(uuid.uuid4())})
             t0 = time.perf_counter()
@@ -149,25 +165,51 @@ def station_loop(url: str, token: str, badge: str, codes: list[str], stop_at: fl
     latencies.extend(mine)
 
 
-def run_load(server: Server, stations: list[tuple[str, str, list[str]]], seconds: float) -> dict[str, float]:
-    url = server.url
-    cpu0 = server.cpu_seconds()
+def client_process(url: str, stations: list[tuple[str, str, list[str]]], start_at: float, stop_at: float,
+                   out: Connection) -> None:
+    """A process driving a few stations on threads (one Python process for all stations would make
+    the client's own GIL the bottleneck at 32 stations)."""
     latencies: list[float] = []
     errors: list[str] = []
-    started = threading.Barrier(len(stations) + 1)
-    stop_at = time.perf_counter() + seconds + 0.2
-    threads = [threading.Thread(target=station_loop, args=(url, tok, badge, codes, stop_at, started, latencies, errors))
-               for tok, badge, codes in stations]
+    threads = [threading.Thread(target=station_loop, args=(url, *st, start_at, stop_at, latencies, errors))
+               for st in stations]
     for t in threads:
         t.start()
-    started.wait()
-    t0 = time.perf_counter()
     for t in threads:
         t.join()
+    out.send((latencies, errors))
+    out.close()
+
+
+def run_load(server: Server, stations: list[tuple[str, str, list[str]]], seconds: float,
+             per_client: int = STATIONS_PER_CLIENT) -> dict[str, float]:
+    ctx = multiprocessing.get_context("fork")
+    groups = [stations[i:i + per_client] for i in range(0, len(stations), per_client)]
+    start_at = time.time() + 0.5 + 0.05 * len(groups)  # after every client process is up
+    stop_at = start_at + seconds
+    pipes, procs = [], []
+    for group in groups:
+        receive, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=client_process, args=(server.url, group, start_at, stop_at, send))
+        proc.start()
+        send.close()
+        pipes.append(receive)
+        procs.append(proc)
+    time.sleep(max(0.0, start_at - time.time()))
+    cpu0 = server.cpu_seconds()
+    t0 = time.perf_counter()
+    latencies: list[float] = []
+    errors: list[str] = []
+    for receive in pipes:
+        got, bad = receive.recv()
+        latencies.extend(got)
+        errors.extend(bad)
     elapsed = time.perf_counter() - t0
+    cpu1 = server.cpu_seconds()
+    for proc in procs:
+        proc.join()
     if errors:
         raise SystemExit(f"errors under load: {errors[:3]}")
-    cpu1 = server.cpu_seconds()
     latencies.sort()
     cpu = (cpu1 - cpu0) / len(latencies) * 1e6 if cpu0 is not None and cpu1 is not None else float("nan")
     return {"rate": len(latencies) / elapsed, "p50": statistics.median(latencies) * 1000,
@@ -208,9 +250,13 @@ def main() -> None:
     ap.add_argument("--stations", default="1,8,32", help="comma-separated station counts")
     ap.add_argument("--seconds", type=float, default=5.0, help="load duration per measurement")
     ap.add_argument("--threads", type=int, default=8, help="WSGI worker threads for both servers")
+    ap.add_argument("--workers", default="1", help="comma-separated worker process counts for the scan "
+                                                   "service (custody serve --workers); (b) is one process")
+    ap.add_argument("--pin-cpus", action="store_true", help="custody serve --pin-cpus (with --workers 2 or more)")
     ap.add_argument("--dir", default=None, help="directory on the disk to measure (default: a temp dir)")
     args = ap.parse_args()
     counts = [int(x) for x in args.stations.split(",")]
+    worker_counts = [int(x) for x in args.workers.split(",")]
     base = Path(tempfile.mkdtemp(prefix="bench-scans-", dir=args.dir))
 
     print(f"disk: {base}   server threads: {args.threads}   {args.seconds:.0f} s per run   "
@@ -218,8 +264,8 @@ def main() -> None:
     raw = raw_commits(base / "raw.db", args.seconds)
     print(f"(a) raw durable single-row commits: {raw:7.0f} /s")
     print()
-    print(f"{'stations':>8}  {'(b) bare /s':>11} {'p50':>6} {'p99':>6} {'cpu':>6}   {'scans /s':>9} {'p50':>6} "
-          f"{'p99':>6} {'cpu':>6}   {'scans/(b)':>9}")
+    print(f"{'stations':>8}  {'(b) bare /s':>11} {'p50':>6} {'p99':>6} {'cpu':>6}   {'workers':>7} {'scans /s':>9} "
+          f"{'p50':>6} {'p99':>6} {'cpu':>6}   {'scans/(b)':>9}")
     for n in counts:
         bare = Server([sys.executable, "-c", BARE_SERVER, str(base / f"bare-{n}.db"), str(args.threads)])
         fake = [("-", f"BADGE{i}", [f"CODE{i}-{k}" for k in range(ITEMS_PER_STATION)]) for i in range(n)]
@@ -227,17 +273,20 @@ def main() -> None:
             b = run_load(bare, fake, args.seconds)
         finally:
             bare.stop()
-        home = base / f"home-{n}"
-        stations = setup_office(home, n)
-        real = Server([sys.executable, "-c", "from custody.cli import main; main()", "serve", "--port", "0",
-                       "--threads", str(args.threads), "--no-access-log"], env={"CUSTODY_HOME": str(home)})
-        try:
-            s = run_load(real, stations, args.seconds)
-        finally:
-            real.stop()
-        print(f"{n:>8}  {b['rate']:>11.0f} {b['p50']:>5.1f}ms {b['p99']:>5.1f}ms {b['cpu']:>4.0f}µs   "
-              f"{s['rate']:>9.0f} {s['p50']:>5.1f}ms {s['p99']:>5.1f}ms {s['cpu']:>4.0f}µs   "
-              f"{s['rate'] / b['rate']:>8.0%}   ({verify_ledger(home)})", flush=True)
+        for w in worker_counts:
+            home = base / f"home-{n}-{w}"
+            stations = setup_office(home, n)
+            real = Server([sys.executable, "-c", "from custody.cli import main; main()", "serve", "--port", "0",
+                           "--threads", str(args.threads), "--workers", str(w), "--no-access-log",
+                           *(["--pin-cpus"] if args.pin_cpus and w > 1 else [])],
+                          env={"CUSTODY_HOME": str(home)})
+            try:
+                s = run_load(real, stations, args.seconds)
+            finally:
+                real.stop()
+            print(f"{n:>8}  {b['rate']:>11.0f} {b['p50']:>5.1f}ms {b['p99']:>5.1f}ms {b['cpu']:>4.0f}µs   "
+                  f"{w:>7} {s['rate']:>9.0f} {s['p50']:>5.1f}ms {s['p99']:>5.1f}ms {s['cpu']:>4.0f}µs   "
+                  f"{s['rate'] / b['rate']:>8.0%}   ({verify_ledger(home)})", flush=True)
 
 
 if __name__ == "__main__":

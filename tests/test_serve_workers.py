@@ -49,10 +49,15 @@ def alive(pid: int) -> bool:
 
 def test_workers_share_sessions_and_the_ledger_under_load(live_office: Office, serve_process: ServeProcess) -> None:
     o = live_office
-    serve_process.args = ["--workers", "2", "--threads", "4"]
+    serve_process.args = ["--workers", "2", "--threads", "4", "--pin-cpus"]
     serve_process.start()
     assert serve_process.proc is not None
-    assert len(children(serve_process.proc.pid)) == 3  # two workers and the closing sweep
+    kids = children(serve_process.proc.pid)
+    assert len(kids) == 3  # two workers and the closing sweep
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) >= 2:  # each worker on a CPU of its own; the closing sweep anywhere
+        pinned = sorted(os.sched_getaffinity(k) for k in kids if len(os.sched_getaffinity(k)) == 1)
+        assert pinned == [{allowed[0]}, {allowed[1]}]
 
     failures: list[str] = []
 

@@ -163,13 +163,17 @@ def _child(role: str, run: Callable[[], None]) -> None:
         os._exit(code)
 
 
-def worker(sock: socket.socket, open_store: Callable[[], Store], threads: int) -> Callable[[], None]:
-    """The role of a worker: serve on the shared socket until SIGTERM or SIGINT (then drain)."""
+def worker(sock: socket.socket, open_store: Callable[[], Store], threads: int,
+           cpu: int | None = None) -> Callable[[], None]:
+    """The role of a worker: serve on the shared socket until SIGTERM or SIGINT (then drain),
+    on one CPU if `cpu` is given."""
 
     def run() -> None:
         from web import server
         from web.app import make_app
 
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})  # its threads stay on one core's caches
         store = open_store()  # its own connections: none may cross a fork
         try:
             app = make_app(store)
@@ -183,17 +187,27 @@ def worker(sock: socket.socket, open_store: Callable[[], Store], threads: int) -
     return run
 
 
+def worker_cpus(workers: int) -> list[int]:
+    """The CPU for each worker: the ones this process may use, in turn."""
+    if not hasattr(os, "sched_getaffinity"):
+        raise OSError("pinning workers to CPUs needs Linux (sched_setaffinity)")
+    cpus = sorted(os.sched_getaffinity(0))
+    return [cpus[n % len(cpus)] for n in range(workers)]
+
+
 def serve_workers(open_store: Callable[[], Store], host: str, port: int, threads: int, workers: int,
                   announce: Callable[[str], None] = print,
-                  others: dict[str, Callable[[], None]] | None = None) -> int:
+                  others: dict[str, Callable[[], None]] | None = None, pin_cpus: bool = False) -> int:
     """Serve with `workers` processes until SIGTERM or SIGINT; returns the exit code.
 
     `others` are further roles, each run in one more child (the closing scheduler): a role
-    returns when SIGTERM or SIGINT reaches it, which it must let through itself.
+    returns when SIGTERM or SIGINT reaches it, which it must let through itself. With
+    `pin_cpus`, worker n runs on the n-th CPU this process may use (in turn).
     """
+    cpus: list[int | None] = list(worker_cpus(workers)) if pin_cpus else [None] * workers
     sock = listening_socket(host, port)
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
-    roles = {f"worker-{n + 1}": worker(sock, open_store, threads) for n in range(workers)}
+    roles = {f"worker-{n + 1}": worker(sock, open_store, threads, cpus[n]) for n in range(workers)}
     roles.update(others or {})
     supervisor = Supervisor(roles)
     try:
