@@ -10,11 +10,12 @@ latency beside two baselines measured in the same run on the same disk:
       one durable insert per request, a connection kept open per thread, writes serialised by
       one lock.
 
-The ratio column is the scan service over (b) at the same number of stations; `cpu` is the
-CPU time (user + system) per request of the server and its worker processes. Afterwards the
-ledger is verified (`custody verify`'s check). Both servers get the same threads per process;
-`--workers 1,2` measures the scan service with one process and with two (`custody serve
---workers`), each against the same one-process (b), and `--pin-cpus` pins its workers.
+`(b)x1` is (b) as a single process, the baseline the aims are stated against; `(b)xW` is (b)
+forked into as many processes as the scan service has workers, sharing its socket (between them
+only SQLite's own lock serialises the writes). The two ratio columns are the scan service over
+each. `cpu` is the CPU time (user + system) per scan of the service and its worker processes.
+Afterwards the ledger is verified (`custody verify`'s check). Both servers get the same threads
+per process; `--pin-cpus` pins the service's workers (`custody serve --pin-cpus`).
 
     python bench/bench_scans.py [--stations 1,8,32] [--seconds 5] [--threads 8] [--workers 1,2]
                                 [--pin-cpus] [--dir DIR]
@@ -28,6 +29,7 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 import sqlite3
 import statistics
 import subprocess
@@ -44,9 +46,9 @@ ITEMS_PER_STATION = 3
 STATIONS_PER_CLIENT = 4  # stations driven by one client process
 
 BARE_SERVER = r"""
-import sqlite3, sys, threading
+import os, signal, socket, sqlite3, sys, threading
 import bottle, waitress
-path, threads = sys.argv[1], int(sys.argv[2])
+path, threads, processes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 local = threading.local()
 lock = threading.Lock()
 
@@ -78,9 +80,16 @@ setup = sqlite3.connect(path)
 setup.execute("PRAGMA journal_mode=wal")
 setup.execute("CREATE TABLE IF NOT EXISTS scan (id INTEGER PRIMARY KEY, scan_id TEXT UNIQUE, code TEXT)")
 setup.close()
-server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads,
-                                max_request_body_size=65536, ident="bare")
-print(f"serving on http://127.0.0.1:{server.effective_port}", flush=True)
+# processes > 1: forked after binding, sharing the socket (as custody serve --workers does); between
+# processes only SQLite's own lock serialises the writes
+sock = socket.create_server(("127.0.0.1", 0))
+sock.setblocking(False)
+print(f"serving on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+for _ in range(processes - 1):
+    if os.fork() == 0:
+        break
+server = waitress.create_server(app, sockets=[sock], threads=threads, max_request_body_size=65536, ident="bare")
+signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
 server.run()
 """
 
@@ -137,6 +146,19 @@ class Server:
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(60)
+
+    def stop_tree(self) -> None:
+        """Stop a server whose worker processes do not stop with it (the bare endpoint's)."""
+        for pid in self.children():
+            os.kill(pid, signal.SIGTERM)
+        self.stop()
+
+    def children(self) -> list[int]:
+        try:
+            return [int(c) for task in Path(f"/proc/{self.proc.pid}/task").iterdir()
+                    for c in (task / "children").read_text().split()]
+        except OSError:
+            return []
 
 
 # --- load -------------------------------------------------------------------------
@@ -251,7 +273,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=5.0, help="load duration per measurement")
     ap.add_argument("--threads", type=int, default=8, help="WSGI worker threads for both servers")
     ap.add_argument("--workers", default="1", help="comma-separated worker process counts for the scan "
-                                                   "service (custody serve --workers); (b) is one process")
+                                                   "service (custody serve --workers) and for (b)xW")
     ap.add_argument("--pin-cpus", action="store_true", help="custody serve --pin-cpus (with --workers 2 or more)")
     ap.add_argument("--dir", default=None, help="directory on the disk to measure (default: a temp dir)")
     args = ap.parse_args()
@@ -264,15 +286,18 @@ def main() -> None:
     raw = raw_commits(base / "raw.db", args.seconds)
     print(f"(a) raw durable single-row commits: {raw:7.0f} /s")
     print()
-    print(f"{'stations':>8}  {'(b) bare /s':>11} {'p50':>6} {'p99':>6} {'cpu':>6}   {'workers':>7} {'scans /s':>9} "
-          f"{'p50':>6} {'p99':>6} {'cpu':>6}   {'scans/(b)':>9}")
+    print(f"{'stations':>8} {'workers':>7}   {'(b)x1 /s':>8} {'(b)xW /s':>8} {'p99':>6}   {'scans /s':>8} {'p50':>6} "
+          f"{'p99':>6} {'cpu':>6}   {'/(b)x1':>6} {'/(b)xW':>6}")
     for n in counts:
-        bare = Server([sys.executable, "-c", BARE_SERVER, str(base / f"bare-{n}.db"), str(args.threads)])
         fake = [("-", f"BADGE{i}", [f"CODE{i}-{k}" for k in range(ITEMS_PER_STATION)]) for i in range(n)]
-        try:
-            b = run_load(bare, fake, args.seconds)
-        finally:
-            bare.stop()
+        bare: dict[int, dict[str, float]] = {}
+        for w in sorted({1, *worker_counts}):
+            server = Server([sys.executable, "-c", BARE_SERVER, str(base / f"bare-{n}-{w}.db"), str(args.threads),
+                             str(w)])
+            try:
+                bare[w] = run_load(server, fake, args.seconds)
+            finally:
+                server.stop_tree()
         for w in worker_counts:
             home = base / f"home-{n}-{w}"
             stations = setup_office(home, n)
@@ -284,10 +309,10 @@ def main() -> None:
                 s = run_load(real, stations, args.seconds)
             finally:
                 real.stop()
-            print(f"{n:>8}  {b['rate']:>11.0f} {b['p50']:>5.1f}ms {b['p99']:>5.1f}ms {b['cpu']:>4.0f}µs   "
-                  f"{w:>7} {s['rate']:>9.0f} {s['p50']:>5.1f}ms {s['p99']:>5.1f}ms {s['cpu']:>4.0f}µs   "
-                  f"{s['rate'] / b['rate']:>8.0%}   ({verify_ledger(home)})", flush=True)
-
+            b1, bw = bare[1], bare[w]
+            print(f"{n:>8} {w:>7}   {b1['rate']:>8.0f} {bw['rate']:>8.0f} {bw['p99']:>4.0f}ms   {s['rate']:>8.0f} "
+                  f"{s['p50']:>4.1f}ms {s['p99']:>4.1f}ms {s['cpu']:>4.0f}µs   {s['rate'] / b1['rate']:>6.0%} "
+                  f"{s['rate'] / bw['rate']:>6.0%}   ({verify_ledger(home)})", flush=True)
 
 if __name__ == "__main__":
     main()
