@@ -165,3 +165,39 @@ def test_writers_of_two_processes_take_turns_on_the_lock_file(live_office: Offic
     finally:
         holder.kill()
         holder.wait(10)
+
+
+GIVING_UP = r"""
+import logging, signal, sys
+from web.workers import WATCHED, Supervisor
+logging.basicConfig(level=logging.INFO)
+
+def fails():
+    raise RuntimeError("cannot start")
+
+signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED)
+sys.exit(Supervisor({"worker-1": fails}).supervise())
+"""
+
+
+def test_a_supervisor_whose_children_keep_dying_at_once_gives_up() -> None:
+    r = subprocess.run([sys.executable, "-c", GIVING_UP], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.count("cannot start") == 5  # each failure logged with its reason
+    assert "5 children in a row died at once: stopping" in r.stderr
+
+
+def test_ctrl_c_reaching_every_process_stops_them_all_cleanly(live_office: Office,
+                                                               serve_process: ServeProcess) -> None:
+    serve_process.args = ["--workers", "2"]
+    serve_process.start()
+    assert serve_process.proc is not None
+    parent = serve_process.proc.pid
+    kids = children(parent)
+    for pid in kids:  # as Ctrl-C in a terminal signals the whole process group (the parent last here)
+        os.kill(pid, signal.SIGINT)
+    wait_for(lambda: not any(alive(pid) for pid in kids) or None, what="the workers to stop")
+    assert serve_process.proc.wait(30) == 0  # none left: the parent stops without being told
+    assert serve_process.stop(signal.SIGINT) == 0
+    assert not any("Traceback" in line or "Aborted" in line or "starting another" in line
+                   for line in serve_process.stderr_lines)

@@ -66,7 +66,9 @@ class Supervisor:
     """The parent: runs each role in a child process, replaces those that die, stops them all.
 
     A role is a function run in the child; when it returns the child exits 0, when it raises, 1.
-    The parent starts no threads, so forking a replacement never copies a lock some thread held.
+    A child that exits 0 was told to stop and is not replaced; when none is left, the parent
+    stops too. The parent starts no threads, so forking a replacement never copies a lock some
+    thread held.
     """
 
     roles: dict[str, Callable[[], None]]
@@ -102,14 +104,17 @@ class Supervisor:
         for role in self.roles:
             self.spawn(role)
         code = 0
-        while code == 0:
+        while code == 0 and self.children:
             got = signal.sigtimedwait(WATCHED, 60.0)
-            if got is not None and got.si_signo in STOP_SIGNALS:
-                break
+            if got is not None and got.si_signo in STOP_SIGNALS or signal.sigpending() & STOP_SIGNALS:
+                break  # (Ctrl-C reaches the workers too: they end before the parent hears of it)
             for pid, role, status, lived in self.reap():
+                if status == 0:  # it was told to stop (Ctrl-C reaches every process of the group)
+                    log.info("%s %d stopped", role, pid)
+                    continue
                 self.quick_deaths = self.quick_deaths + 1 if lived < QUICK_DEATH else 0
                 if self.quick_deaths >= GIVE_UP_AFTER:
-                    log.error("%s %d ended with status %d, the %d-th child in a row to die at once: stopping",
+                    log.error("%s %d ended with status %d; %d children in a row died at once: stopping",
                               role, pid, status, self.quick_deaths)
                     code = 1
                     break
@@ -217,4 +222,6 @@ def serve_workers(open_store: Callable[[], Store], host: str, port: int, threads
         if supervisor.children:
             supervisor.stop()
         sock.close()
+        while signal.sigpending() & WATCHED:  # taken here, not raised when the mask is restored
+            signal.sigtimedwait(WATCHED, 0)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
