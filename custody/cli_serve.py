@@ -43,7 +43,7 @@ def serve(obj, host: str, port: int, threads: int, workers: int, pin_cpus: bool,
     Prints "serving on URL" once it listens. Scanner agents post to URL/api/v1/scans
     with their station's token (custody station add / rotate). With --workers N,
     N processes answer on the same port, a parent process supervises them (and starts
-    another if one dies), and the closing sweep runs in one more process.
+    another if one crashes), and the closing sweep runs in one more process.
 
     \b
     Example:
