@@ -9,12 +9,16 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from custody import actions
 from custody.errors import CustodyError
 from custody.store import Store
+
+if TYPE_CHECKING:
+    from custody.closing import ClosingScheduler
 
 
 def register(cli: click.Group) -> None:
@@ -64,21 +68,18 @@ def serve(obj, host: str, port: int, threads: int, workers: int, pin_cpus: bool,
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo(obj.t(f"注意：在 {host} 上监听；令牌以明文传输，请置于 TLS 之后",
                          f"note: listening on {host}; tokens travel in clear text, put TLS in front"), err=True)
-    from custody.closing import ClosingScheduler
-
     announce = lambda url: click.echo(f"serving on {url}")  # noqa: E731
     if workers > 1:
         from web.workers import serve_workers
 
         store.close()  # opened to check the database; every child opens its own
-        code = serve_workers(lambda: obj.reopen(), host, port, threads, workers, announce=announce,
+        code = serve_workers(obj.reopen, host, port, threads, workers, announce=announce,
                              others={"closing-sweep": lambda: _closing_sweep(obj.reopen)}, pin_cpus=pin_cpus)
         if code:
             raise CustodyError("服务的子进程接连退出，已停止（见日志）",
                                "the service's child processes kept dying; stopped (see the log)")
         return
-    # the automatic closing sweep of each station, and its notifications (P6)
-    scheduler = ClosingScheduler(lambda: store, store.clock, interval=30)
+    scheduler = _closing_scheduler(store)
     scheduler.start()
     try:
         server.serve(store, host, port, threads, announce=announce)
@@ -86,15 +87,21 @@ def serve(obj, host: str, port: int, threads: int, workers: int, pin_cpus: bool,
         scheduler.stop()
 
 
+def _closing_scheduler(store: Store) -> ClosingScheduler:
+    """The automatic closing sweep of each station, and its notifications (P6)."""
+    from custody.closing import ClosingScheduler
+
+    return ClosingScheduler(lambda: store, store.clock, interval=30)
+
+
 def _closing_sweep(open_store: Callable[[], Store]) -> None:
     """The closing scheduler in a process of its own (`serve --workers`), until SIGTERM or SIGINT."""
     import signal
 
-    from custody.closing import ClosingScheduler
     from web.workers import STOP_SIGNALS
 
     store = open_store()
-    scheduler = ClosingScheduler(lambda: store, store.clock, interval=30)
+    scheduler = _closing_scheduler(store)
     scheduler.start()  # its thread keeps the stop signals blocked, as this one does
     try:
         signal.sigwait(STOP_SIGNALS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 
 import peewee
@@ -59,12 +59,9 @@ class Store:
     def close(self) -> None:
         lock = getattr(self.db, "write_lock", None)
         if not self.db.is_closed():
-            if lock is not None:
-                # the last connection to an SQLite file checkpoints it as it closes: never while
-                # another connection (of any process) writes (DESIGN.md: the WAL-reset bug)
-                with lock:
-                    self.db.close()
-            else:
+            # the last connection to an SQLite file checkpoints it as it closes: never while
+            # another connection (of any process) writes (DESIGN.md: the WAL-reset bug)
+            with lock if lock is not None else nullcontext():
                 self.db.close()
         if lock is not None:
             lock.close()

@@ -23,7 +23,7 @@ from typing import Any
 import bottle
 import peewee
 
-from custody import actions, scan_state
+from custody import scan_state
 from custody.errors import Conflict, CustodyError, InvalidInput, NotFound, StorageError
 from custody.store import Store
 from web import api, labels_api, openapi
@@ -169,11 +169,9 @@ class ApiPlugin:
         scheme, _, token = header.strip().partition(" ")
         token = token.strip()
         if scheme.lower() == "bearer" and 0 < len(token) <= 256 and token.isascii() and token.isprintable():
-            if chosen:
-                return actions.station_for_token(token), chosen
             station, setting = scan_state.station_and_language(self.store, token)
             if station is not None:
-                return station, setting
+                return station, chosen or setting
         return None, chosen or scan_state.current_setting(self.store, "language")
 
 

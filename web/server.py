@@ -47,8 +47,12 @@ def create_server(app: ApiApp, host: str, port: int, threads: int, sock: socket.
 
 
 def url_of(server: Any) -> str:
-    host = server.effective_host
-    return f"http://[{host}]:{server.effective_port}" if ":" in host else f"http://{host}:{server.effective_port}"
+    return address_url(server.effective_host, server.effective_port)
+
+
+def address_url(host: str, port: int) -> str:
+    """The base URL of host:port (an IPv6 address in brackets)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def run(server: Any, app: ApiApp, stop: threading.Event, drain_seconds: float = DRAIN_SECONDS) -> None:

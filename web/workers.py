@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from custody.store import Store
+from web import server
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,6 @@ def listening_socket(host: str, port: int, backlog: int = 1024) -> socket.socket
         sock.close()
         raise
     return sock
-
-
-def url_of_socket(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 @dataclass
@@ -123,7 +119,7 @@ class Supervisor:
         self.stop()
         return code
 
-    def stop(self, drain_seconds: float = 40.0) -> None:
+    def stop(self, drain_seconds: float = server.DRAIN_SECONDS + 10) -> None:
         """SIGTERM to every child, then wait for them to drain (SIGKILL after `drain_seconds`)."""
         for pid in self.children:
             _signal(pid, signal.SIGTERM)
@@ -174,7 +170,6 @@ def worker(sock: socket.socket, open_store: Callable[[], Store], threads: int,
     on one CPU if `cpu` is given."""
 
     def run() -> None:
-        from web import server
         from web.app import make_app
 
         if cpu is not None:
@@ -216,7 +211,7 @@ def serve_workers(open_store: Callable[[], Store], host: str, port: int, threads
     roles.update(others or {})
     supervisor = Supervisor(roles)
     try:
-        announce(url_of_socket(sock))
+        announce(server.address_url(*sock.getsockname()[:2]))
         return supervisor.supervise()
     finally:
         if supervisor.children:
