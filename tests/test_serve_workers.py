@@ -40,11 +40,12 @@ def wait_for(condition, timeout: float = 30.0, what: str = "condition"):  # type
 
 
 def alive(pid: int) -> bool:
+    """True while ``pid`` runs; a zombie or a process already reaped is not alive."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):  # reaped, possibly between two looks
         return False
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_workers_share_sessions_and_the_ledger_under_load(live_office: Office, serve_process: ServeProcess) -> None:
