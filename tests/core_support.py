@@ -4,11 +4,13 @@ when CUSTODY_TEST_PG names a server (CI starts one; see .ci/pg-start)."""
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from custody import actions
 from custody.clock import FixedClock
@@ -17,6 +19,20 @@ from custody.store import Store
 PG_URL = os.environ.get("CUSTODY_TEST_PG", "")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+T = TypeVar("T")
+
+
+def wait_for(condition: Callable[[], T], timeout: float = 30.0, what: str = "the condition") -> T:
+    """Poll `condition()` until it gives a true value, and return that value; fail the test after
+    `timeout` seconds. Tests wait on conditions this way, never on a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.005)
 
 
 @contextmanager

@@ -9,12 +9,12 @@ when CUSTODY_TEST_PG names a server, on PostgreSQL too (the `office` fixture).
 from __future__ import annotations
 
 import threading
-import time
 from datetime import date
 
 import peewee
 import pytest
 from conftest import Office, new_id
+from core_support import wait_for
 
 from custody import actions, codes, fastsql, ledger, lookup, scan, scan_state
 from custody.db import write_grouped
@@ -22,13 +22,6 @@ from custody.fastsql import Compiled, param
 from custody.models import Event, Item, Person, Station, Tag
 from custody.models_scan import Scan, StationSession
 from custody.scan import ScanInput
-
-
-def wait_for(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.002)
 
 
 def same_row(fast: peewee.Model | None, slow: peewee.Model | None) -> None:

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from urllib.parse import urlparse
 
 from conftest import Client, Office, new_id
+from core_support import wait_for
 
 from custody.cli_serve import wait_healthy
 from custody.models_scan import Scan
 from web.server import start_in_thread
-
-
-def wait_for(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.005)
 
 
 def test_a_scan_in_flight_at_stop_is_committed_and_answered(office: Office) -> None:
