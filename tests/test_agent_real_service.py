@@ -4,7 +4,7 @@
 import socket
 import threading
 
-from test_devices_receiver import wait_for
+from core_support import wait_for
 
 from custody.models_scan import Scan
 from devices.agent import Agent

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from core_support import wait_for
 
 from custody.errors import CustodyError
 from devices.agent import Agent, BeepFeedback, ConsoleFeedback, Result, fan_out
@@ -24,9 +25,9 @@ from devices.spool import DELIVERED as SPOOL_DELIVERED
 from devices.spool import Spool, SpoolBusy
 
 try:
-    from test_devices_receiver import TOKEN, Receiver, receiver, wait_for  # noqa: F401 - fixture
+    from test_devices_receiver import TOKEN, Receiver, receiver  # noqa: F401 - fixture
 except ImportError:  # tests/ is a package
-    from tests.test_devices_receiver import TOKEN, Receiver, receiver, wait_for  # noqa: F401
+    from tests.test_devices_receiver import TOKEN, Receiver, receiver  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Iterator
 
 import pytest
+from core_support import wait_for
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,11 +21,6 @@ from devices import keys  # noqa: E402
 from devices.backoff import Backoff  # noqa: E402
 from devices.hid_scanner import HidScanner  # noqa: E402
 from devices.keys import HidDecoder  # noqa: E402
-
-try:
-    from test_devices_receiver import wait_for
-except ImportError:  # tests/ is a package
-    from tests.test_devices_receiver import wait_for
 
 # The US layout written out independently of devices.keys: char -> (key name, shift).
 _US = {

@@ -10,16 +10,12 @@ from pathlib import Path
 
 import pytest
 import serial
+from core_support import wait_for
 
 from devices.backoff import Backoff
 from devices.framing import LineFramer, Rdm6300Framer, rdm6300_frame
 from devices.serial_scanner import SerialScanner
 from devices.station import RFID_REPEAT_WINDOW
-
-try:
-    from test_devices_receiver import wait_for
-except ImportError:  # tests/ is a package
-    from tests.test_devices_receiver import wait_for
 
 
 class Pty:

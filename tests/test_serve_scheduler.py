@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_devices_receiver import wait_for
+from core_support import wait_for
 
 from custody import actions
 from custody.models import Event
