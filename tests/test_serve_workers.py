@@ -29,6 +29,13 @@ def children(pid: int) -> set[int]:
     return found
 
 
+def started_children(pid: int, count: int = 3) -> set[int]:
+    """The children of `pid` once all `count` are forked: the parent announces its address before
+    it forks them, and a worker may answer the health check before the last one is forked."""
+    return wait_for(lambda: (lambda kids: kids if len(kids) == count else None)(children(pid)),
+                    what=f"{count} child processes")
+
+
 def alive(pid: int) -> bool:
     """True while ``pid`` runs; a zombie or a process already reaped is not alive."""
     try:
@@ -43,8 +50,7 @@ def test_workers_share_sessions_and_the_ledger_under_load(live_office: Office, s
     serve_process.args = ["--workers", "2", "--threads", "4", "--pin-cpus"]
     serve_process.start()
     assert serve_process.proc is not None
-    kids = children(serve_process.proc.pid)
-    assert len(kids) == 3  # two workers and the closing sweep
+    kids = started_children(serve_process.proc.pid)  # two workers and the closing sweep
     allowed = sorted(os.sched_getaffinity(0))
     if len(allowed) >= 2:  # each worker on a CPU of its own; the closing sweep anywhere
         pinned = sorted(cpu for k in kids if len(os.sched_getaffinity(k)) == 1 for cpu in os.sched_getaffinity(k))
@@ -82,7 +88,7 @@ def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(live_office: 
     serve_process.start()
     assert serve_process.proc is not None
     parent = serve_process.proc.pid
-    first = children(parent)
+    first = started_children(parent)
     c = serve_process.client(o.tokens["保密室"])
     sid = new_id()
     opened = c.scan("B001", scan_id=sid)
@@ -184,7 +190,7 @@ def test_ctrl_c_reaching_every_process_stops_them_all_cleanly(live_office: Offic
     serve_process.start()
     assert serve_process.proc is not None
     parent = serve_process.proc.pid
-    kids = children(parent)
+    kids = started_children(parent)
     for pid in kids:  # as Ctrl-C in a terminal signals the whole process group (the parent last here)
         os.kill(pid, signal.SIGINT)
     wait_for(lambda: not any(alive(pid) for pid in kids) or None, what="the workers to stop")
