@@ -184,6 +184,7 @@ class ServeProcess:
 
     home: Path
     args: list[str] = field(default_factory=list)
+    db: str = ""  # CUSTODY_DB for the server; none: the home's SQLite file
     proc: subprocess.Popen[str] | None = None
     url: str = ""
     stderr_lines: list[str] = field(default_factory=list)
@@ -192,6 +193,8 @@ class ServeProcess:
     def start(self, timeout: float = 20.0) -> str:
         env = {**os.environ, "CUSTODY_HOME": str(self.home), "PYTHONUNBUFFERED": "1"}
         env.pop("CUSTODY_DB", None)
+        if self.db:
+            env["CUSTODY_DB"] = self.db
         self.proc = subprocess.Popen([sys.executable, "-c", SERVE_BOOT, "serve", "--port", "0", *self.args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         assert self.proc.stdout is not None

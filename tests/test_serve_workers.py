@@ -10,15 +10,18 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
-from conftest import Client, Office, ServeProcess, new_id
-from core_support import wait_for
+from conftest import Client, Office, ServeProcess, build_office, new_id
+from core_support import BACKENDS, pg_database, wait_for
 
 from custody.db import LOCK_SUFFIX, writing
 from custody.models import Event, Item
 from custody.models_scan import Scan
+from custody.store import Store
 from custody.verify import verify
 
 
@@ -59,7 +62,7 @@ def test_workers_share_sessions_and_the_ledger_under_load(live_office: Office, s
     failures: list[str] = []
 
     def station(name: str, badge: str, codes: list[str], rounds: int) -> None:
-        # a new connection per request: they reach whichever worker accepts it
+        # each station its own connection, reaching whichever worker accepts it
         c = Client(serve_process.url, o.tokens[name])
         for _ in range(rounds):
             for code, expected in ((badge, "badge"), *((x, "checked_out") for x in codes),
@@ -78,6 +81,55 @@ def test_workers_share_sessions_and_the_ledger_under_load(live_office: Office, s
     assert serve_process.stop() == 0
     assert Event.select().where(Event.kind == "checked_out").count() == 5 * (len(o.secret) + len(o.confidential))
     assert Item.select().where(Item.status == "out").count() == 0
+    assert verify().ok
+
+
+@pytest.fixture(params=BACKENDS)
+def any_live_office(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Office]:
+    """The live office on SQLite and, when CUSTODY_TEST_PG names a server, on PostgreSQL."""
+    home = tmp_path / "home"
+    home.mkdir()
+    place = nullcontext(f"sqlite:///{home / 'custody.db'}") if request.param == "sqlite" else pg_database()
+    with place as url:
+        store = Store.open(url, lang="zh", create=True)
+        try:
+            yield build_office(store, home, url)
+        finally:
+            store.close()
+
+
+def test_one_scan_posted_at_once_to_every_worker_is_recorded_once(any_live_office: Office) -> None:
+    o = any_live_office
+    serve = ServeProcess(o.home, args=["--workers", "2", "--threads", "8"], db=o.url)
+    try:
+        serve.start()
+        assert Client(serve.url, o.tokens["保密室"]).scan("B001")["outcome"] == "badge"
+        sid, posts = new_id(), 16
+        together = threading.Barrier(posts)
+        answers: list[dict] = []
+
+        def post() -> None:
+            c = Client(serve.url, o.tokens["保密室"])  # a connection of its own: any worker may take it
+            together.wait(30)
+            answers.append(c.scan(o.secret[0], scan_id=sid))
+
+        threads = [threading.Thread(target=post) for _ in range(posts)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert len(answers) == posts
+        first = [a for a in answers if not a["duplicate"]]
+        assert len(first) == 1 and first[0]["outcome"] == "checked_out"
+        assert all(a == {**first[0], "duplicate": True} for a in answers if a["duplicate"])
+        assert serve.stop() == 0
+    finally:
+        if serve.proc is not None and serve.proc.poll() is None:
+            serve.proc.kill()
+            serve.proc.wait(10)
+    assert Event.select().where((Event.kind == "checked_out") & (Event.item == o.secret[0])).count() == 1
+    assert Scan.select().where(Scan.scan_id == sid).count() == 1
+    assert not any("Traceback" in line for line in serve.stderr_lines)
     assert verify().ok
 
 
