@@ -3,8 +3,11 @@
 SQLite: WAL, synchronous=FULL, foreign keys, a busy timeout, `BEGIN IMMEDIATE`
 for every transaction, and writes serialised inside the process by one lock
 held only around BEGIN … COMMIT (DESIGN.md's known traps). PostgreSQL: the
-same models; appends to the ledger are serialised in the database by a lock
-on the chain-head row (see ledger.py).
+same models; every write transaction first takes a transaction-level advisory
+lock (`WRITERS_LOCK`), so the writers of all processes and machines sharing
+the database take turns, and each decides on what the ones before it
+committed (two stations can never both be lent one item). Appends to the
+ledger are serialised by a lock on the chain-head row as well (see ledger.py).
 
 Several processes may write one SQLite file (`custody serve --workers N`, the
 CLI beside the service): writers also take turns on an advisory lock on a file
@@ -97,6 +100,15 @@ def is_sqlite(db: peewee.Database) -> bool:
 
 
 LOCK_SUFFIX = "-writelock"
+WRITERS_LOCK = 0x6375_7374_6F64_79  # "custody": PostgreSQL's advisory lock key for write transactions
+
+
+def take_turn(db: peewee.Database) -> None:
+    """At the start of a write transaction on PostgreSQL: wait until no other write transaction of
+    any process holds `WRITERS_LOCK`; it is released at COMMIT or ROLLBACK. (SQLite's writers take
+    turns on BEGIN IMMEDIATE and the lock file.)"""
+    if isinstance(db, peewee.PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITERS_LOCK,))
 
 
 class WriteLock:
@@ -161,6 +173,7 @@ def writing(db: peewee.Database) -> Iterator[None]:
             yield
             return
         with db.atomic():
+            take_turn(db)
             yield
 
 

@@ -48,12 +48,19 @@ class Store:
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """A consistent snapshot for multi-query reads; on SQLite a deferred
-        transaction, so readers never take the write lock."""
+        """A consistent snapshot for multi-query reads: every query inside sees the database as it
+        was at the first one. On SQLite a deferred transaction, so readers never take the write
+        lock; on PostgreSQL a REPEATABLE READ, READ ONLY transaction (its default, READ COMMITTED,
+        would show each query what was committed just before it)."""
         if self.db.in_transaction():
             yield
             return
-        with self.db.atomic(lock_type="DEFERRED") if is_sqlite(self.db) else self.db.atomic():
+        if is_sqlite(self.db):
+            with self.db.atomic(lock_type="DEFERRED"):
+                yield
+            return
+        with self.db.atomic():
+            self.db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield
 
     def close(self) -> None:

@@ -1,4 +1,5 @@
-"""Concurrent appends leave one unbroken chain: 8 threads on SQLite; 2 processes on PostgreSQL."""
+"""Concurrent writers leave one unbroken chain (8 threads on SQLite; 2 processes on PostgreSQL), a
+writer decides on what other processes committed before it, and a reading sees one moment."""
 
 import subprocess
 import sys
@@ -6,10 +7,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from core_support import PG_URL, office, open_store, pg_database
+from core_support import BACKENDS, PG_URL, office, open_store, pg_database, wait_for
 
 from custody import actions
-from custody.models import Event
+from custody.db import is_sqlite
+from custody.models import Event, Item, LedgerHead
 from custody.store import Store
 from custody.verify import verify
 
@@ -70,3 +72,87 @@ def test_two_processes_on_postgresql(tmp_path):
         assert report.ok, report.problem
         assert Event.select().where(Event.actor == "proc").count() == 2 * 40 * 2
         store.close()
+
+
+HOLD_OR_TRY = """
+import sys
+from custody import actions, lookup
+from custody.store import Store
+store = Store.open(sys.argv[1])
+code, badge, hold = sys.argv[2], sys.argv[3], sys.argv[4] == "hold"
+with store.writing():
+    out = actions.check_out(store, code, lookup.person_by_badge(badge), lookup.station("保密室"), actor="p-" + badge)
+    print(out.outcome, flush=True)
+    if hold:
+        sys.stdin.readline()
+print("committed", flush=True)
+"""
+
+
+def waiting_for_a_lock(store: Store, pid: int) -> bool:
+    """Whether process `pid` (SQLite: on the lock file) or some backend (PostgreSQL) waits for a lock."""
+    if is_sqlite(store.db):
+        return any(" FLOCK " in line and "->" in line and f" {pid} " in line
+                   for line in Path("/proc/locks").read_text().splitlines())
+    return store.db.execute_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                "AND wait_event_type = 'Lock'").fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_writer_of_another_process_decides_on_what_was_committed_before_it(backend, tmp_path):
+    """Process A checks an item out and holds its transaction open; process B, asking for the same
+    item meanwhile, waits and then sees it out (refused), never both lending it."""
+    script = Path(tmp_path) / "hold_or_try.py"
+    script.write_text(HOLD_OR_TRY)
+    with open_store(backend, tmp_path) as store:
+        office(store)
+        code = actions.receive(store, title="要点", level="secret", actor="t")[0].code
+        url = f"sqlite:///{store.db.database}" if backend == "sqlite" else \
+            PG_URL.rsplit("/", 1)[0] + "/" + store.db.database
+        holder = subprocess.Popen([sys.executable, str(script), url, code, "B001", "hold"],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        other = None
+        try:
+            assert holder.stdout is not None and holder.stdin is not None
+            assert holder.stdout.readline().strip() == "checked_out"
+            other = subprocess.Popen([sys.executable, str(script), url, code, "C001", "go"],
+                                     stdout=subprocess.PIPE, text=True)
+            wait_for(lambda: waiting_for_a_lock(store, other.pid), what="the second writer to wait")
+            holder.stdin.write("\n")
+            holder.stdin.flush()
+            assert holder.stdout.readline().strip() == "committed"
+            out, _ = other.communicate(timeout=60)
+            assert out.split() == ["refused", "committed"]
+        finally:
+            for p in (holder, other):
+                if p is not None and p.poll() is None:
+                    p.kill()
+                    p.wait(10)
+        assert Event.select().where((Event.kind == "checked_out") & (Event.item == code)).count() == 1
+        assert Item.get(Item.code == code).holder.name == "张三"
+        assert verify().ok
+
+
+MORE = """
+import sys
+from custody import actions
+from custody.store import Store
+store = Store.open(sys.argv[1])
+actions.receive(store, title="又一份", level="secret", actor="p")
+"""
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_reading_sees_one_moment_while_another_process_writes(backend, tmp_path):
+    script = Path(tmp_path) / "more.py"
+    script.write_text(MORE)
+    with open_store(backend, tmp_path) as store:
+        office(store)
+        url = f"sqlite:///{store.db.database}" if backend == "sqlite" else \
+            PG_URL.rsplit("/", 1)[0] + "/" + store.db.database
+        with store.reading():
+            events, head = Event.select().count(), LedgerHead.get_by_id(1).seq
+            subprocess.run([sys.executable, str(script), url], check=True, timeout=60)
+            assert (Event.select().count(), LedgerHead.get_by_id(1).seq) == (events, head)
+            assert verify().ok  # the chain and its head as of that one moment
+        assert Event.select().count() == events + 1
