@@ -17,8 +17,12 @@ each. `cpu` is the CPU time (user + system) per scan of the service and its work
 Afterwards the ledger is verified (`custody verify`'s check). Both servers get the same threads
 per process; `--pin-cpus` pins the service's workers (`custody serve --pin-cpus`).
 
+With `--pg URL` (a PostgreSQL server the user may create databases on) the scan service keeps its
+records there instead, in a database made for each run and dropped after it; the baselines stay
+SQLite on the disk, so the ratios then compare the service on PostgreSQL with (b) on SQLite.
+
     python bench/bench_scans.py [--stations 1,8,32] [--seconds 5] [--threads 8] [--workers 1,2]
-                                [--pin-cpus] [--dir DIR]
+                                [--pin-cpus] [--dir DIR] [--pg postgresql://user@host:port/db]
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import urlparse
@@ -238,11 +244,31 @@ def run_load(server: Server, stations: list[tuple[str, str, list[str]]], seconds
             "p99": latencies[int(len(latencies) * 0.99)] * 1000, "n": len(latencies), "cpu": cpu}
 
 
-def setup_office(home: Path, n: int) -> list[tuple[str, str, list[str]]]:
+@contextmanager
+def service_database(home: Path, pg: str | None, name: str) -> Iterator[str]:
+    """The scan service's database URL: SQLite in `home`, or a fresh database on the `pg` server
+    (dropped afterwards)."""
+    if not pg:
+        yield f"sqlite:///{home / 'custody.db'}"
+        return
+    import psycopg2
+
+    admin = psycopg2.connect(pg)
+    admin.autocommit = True
+    admin.cursor().execute(f"DROP DATABASE IF EXISTS {name}")
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    try:
+        yield pg.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+
+
+def setup_office(url: str, n: int) -> list[tuple[str, str, list[str]]]:
     from custody import actions
     from custody.store import Store
 
-    store = Store.open(f"sqlite:///{home / 'custody.db'}", create=True)
+    store = Store.open(url, create=True)
     stations = []
     for i in range(n):
         name = f"阅文室{i:02d}"
@@ -255,11 +281,11 @@ def setup_office(home: Path, n: int) -> list[tuple[str, str, list[str]]]:
     return stations
 
 
-def verify_ledger(home: Path) -> str:
+def verify_ledger(url: str) -> str:
     from custody.store import Store
     from custody.verify import verify
 
-    store = Store.open(f"sqlite:///{home / 'custody.db'}")
+    store = Store.open(url)
     try:
         report = verify()
     finally:
@@ -276,6 +302,8 @@ def main() -> None:
                                                    "service (custody serve --workers) and for (b)xW")
     ap.add_argument("--pin-cpus", action="store_true", help="custody serve --pin-cpus (with --workers 2 or more)")
     ap.add_argument("--dir", default=None, help="directory on the disk to measure (default: a temp dir)")
+    ap.add_argument("--pg", default=None, metavar="URL",
+                    help="keep the scan service's records on this PostgreSQL server (a database per run)")
     args = ap.parse_args()
     counts = [int(x) for x in args.stations.split(",")]
     worker_counts = [int(x) for x in args.workers.split(",")]
@@ -283,6 +311,8 @@ def main() -> None:
 
     print(f"disk: {base}   server threads: {args.threads}   {args.seconds:.0f} s per run   "
           f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
+    if args.pg:
+        print("the scan service on PostgreSQL; the baselines on SQLite")
     raw = raw_commits(base / "raw.db", args.seconds)
     print(f"(a) raw durable single-row commits: {raw:7.0f} /s")
     print()
@@ -300,19 +330,21 @@ def main() -> None:
                 server.stop_tree()
         for w in worker_counts:
             home = base / f"home-{n}-{w}"
-            stations = setup_office(home, n)
-            real = Server([sys.executable, "-c", "from custody.cli import main; main()", "serve", "--port", "0",
-                           "--threads", str(args.threads), "--workers", str(w), "--no-access-log",
-                           *(["--pin-cpus"] if args.pin_cpus and w > 1 else [])],
-                          env={"CUSTODY_HOME": str(home)})
-            try:
-                s = run_load(real, stations, args.seconds)
-            finally:
-                real.stop()
-            b1, bw = bare[1], bare[w]
-            print(f"{n:>8} {w:>7}   {b1['rate']:>8.0f} {bw['rate']:>8.0f} {bw['p99']:>4.0f}ms   {s['rate']:>8.0f} "
-                  f"{s['p50']:>4.1f}ms {s['p99']:>4.1f}ms {s['cpu']:>4.0f}µs   {s['rate'] / b1['rate']:>6.0%} "
-                  f"{s['rate'] / bw['rate']:>6.0%}   ({verify_ledger(home)})", flush=True)
+            with service_database(home, args.pg, f"bench_scans_{n}_{w}") as url:
+                stations = setup_office(url, n)
+                real = Server([sys.executable, "-c", "from custody.cli import main; main()", "serve", "--port", "0",
+                               "--threads", str(args.threads), "--workers", str(w), "--no-access-log",
+                               *(["--pin-cpus"] if args.pin_cpus and w > 1 else [])],
+                              env={"CUSTODY_HOME": str(home), "CUSTODY_DB": url})
+                try:
+                    s = run_load(real, stations, args.seconds)
+                finally:
+                    real.stop()
+                b1, bw = bare[1], bare[w]
+                print(f"{n:>8} {w:>7}   {b1['rate']:>8.0f} {bw['rate']:>8.0f} {bw['p99']:>4.0f}ms   "
+                      f"{s['rate']:>8.0f} {s['p50']:>4.1f}ms {s['p99']:>4.1f}ms {s['cpu']:>4.0f}µs   "
+                      f"{s['rate'] / b1['rate']:>6.0%} {s['rate'] / bw['rate']:>6.0%}   ({verify_ledger(url)})",
+                      flush=True)
 
 if __name__ == "__main__":
     main()
