@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -109,6 +110,41 @@ def take_turn(db: peewee.Database) -> None:
     turns on BEGIN IMMEDIATE and the lock file.)"""
     if isinstance(db, peewee.PostgresqlDatabase):
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITERS_LOCK,))
+
+
+@contextmanager
+def held_if_free(db: peewee.Database, name: str, key: int) -> Iterator[bool]:
+    """A lock named (`name`, `key`) across every process and thread using this database, taken
+    without waiting: yields True if the caller now holds it (released on leaving), False if
+    someone else does. For work that must not run twice at once, such as sending one sweep
+    record's notification from two service machines.
+
+    PostgreSQL: a session-level advisory lock on this thread's connection (keys `name`'s CRC and
+    `key`). SQLite: an exclusive `flock` on the file `<database>-<name>` (one lock for every key),
+    opened afresh, so another thread of this process is told no as well."""
+    if isinstance(db, peewee.PostgresqlDatabase):
+        keys = (zlib.crc32(name.encode()) & 0x7FFF_FFFF, key)
+        if not db.execute_sql("SELECT pg_try_advisory_lock(%s, %s)", keys).fetchone()[0]:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            db.execute_sql("SELECT pg_advisory_unlock(%s, %s)", keys)
+        return
+    if fcntl is None or not isinstance(db, peewee.SqliteDatabase):  # nothing to lock with: alone
+        yield True
+        return
+    fd = os.open(f"{db.database}-{name}", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # releases the lock
 
 
 class WriteLock:

@@ -25,6 +25,7 @@ from typing import Any
 import requests
 
 from custody import ledger, settings, vocab
+from custody.db import held_if_free
 from custody.errors import CustodyError
 from custody.models_closing import SweepRecord
 from custody.store import Store
@@ -195,7 +196,19 @@ def awaiting(store: Store) -> list[SweepRecord]:
 
 def deliver(store: Store, record: SweepRecord, *, sleep: Sleep = time.sleep) -> dict[str, str]:
     """Send a record to every configured channel not yet reached; record the result (never raises
-    for a channel failure). Returns channel → "sent" or the error."""
+    for a channel failure). Returns channel → "sent" or the error.
+
+    While one process sends a record (the closing schedulers of several service machines, or
+    `custody sweep --record` beside the service), another one asking to send it too returns {}
+    at once: it is never sent twice, and one still pending is taken up on a later pass."""
+    with held_if_free(store.db, "notify", record.id) as mine:
+        if not mine:
+            log.info("sweep record %s: being sent by another process", record.id)
+            return {}
+        return _deliver(store, record, sleep)
+
+
+def _deliver(store: Store, record: SweepRecord, sleep: Sleep) -> dict[str, str]:
     import json
     ch = Channels.load(store)
     record = SweepRecord.get_by_id(record.id)

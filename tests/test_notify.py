@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 from closing_support import WebhookReceiver, office_at, recent_morning, run_cli
+from core_support import BACKENDS
 
 from custody import actions, closing, notify
+from custody.db import held_if_free
 from custody.models import Event
 from custody.models_closing import SweepRecord
 
@@ -230,3 +232,37 @@ def test_cli_notify_test(tmp_path, mail):
         down = run_cli(office, "notify", "test", lang="en")
         assert down.exit_code == 1 and down.stderr.count("\n") == 1
         assert "cannot send mail through 127.0.0.1" in down.stderr
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_record_being_sent_by_another_process_is_not_sent_again(tmp_path, backend):
+    hook = WebhookReceiver()
+    try:
+        with office_at(tmp_path, backend=backend) as office:
+            actions.set_setting(office.store, "notify_webhook_url", hook.url, actor="test")
+            record = closing_record(office)
+            held, release, got = threading.Event(), threading.Event(), []
+
+            def other_sender() -> None:  # another machine's scheduler, part-way through sending it
+                with held_if_free(office.store.db, "notify", record.id) as mine:
+                    got.append(mine)
+                    held.set()
+                    release.wait(30)
+                office.store.db.close()  # this thread's connection
+
+            other = threading.Thread(target=other_sender)
+            other.start()
+            try:
+                assert held.wait(30) and got == [True]
+                assert notify.deliver(office.store, record, **NO_WAIT) == {}
+                assert hook.requests == 0
+                assert SweepRecord.get_by_id(record.id).notify_status == "pending"  # for a later pass
+            finally:
+                release.set()
+                other.join(30)
+            assert notify.deliver(office.store, record, **NO_WAIT) == {"webhook": "sent"}
+            assert hook.wait_for(1) and hook.requests == 1
+            assert notify.deliver(office.store, record, **NO_WAIT) == {}  # sent: nothing left to send
+            assert hook.requests == 1
+    finally:
+        hook.close()
