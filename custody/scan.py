@@ -198,7 +198,8 @@ def submit_batch(store: Store, station: Station, scans: Sequence[ScanInput]) -> 
             # each answer is returned only after that commit
             return write_grouped(store.db, job)
         except peewee.IntegrityError:
-            # another process stored the same scan_id first (PostgreSQL): the next pass answers it
+            # the same scan_id stored meanwhile: a safeguard only, since writers take turns on both
+            # backends and read the stored answer inside their transaction; the next pass answers it
             if attempt == 2:
                 raise
             log.info("scan_id race at %s, answering from the stored scan", station.name)
