@@ -13,6 +13,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from core_support import (
     BACKENDS,
     START,
     open_store,
+    pg_database,
     staff,
 )
 
@@ -98,16 +100,23 @@ def office(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) ->
         yield build_office(store, tmp_path, url)
 
 
+@contextmanager
+def open_live_office(home: Path, backend: str = "sqlite") -> Iterator[Office]:
+    """The office on the system clock (for servers in other processes, which use it too): in
+    `home`'s SQLite file, or (backend "postgres") in a fresh PostgreSQL database."""
+    home.mkdir(parents=True, exist_ok=True)
+    with nullcontext(f"sqlite:///{home / 'custody.db'}") if backend == "sqlite" else pg_database() as url:
+        store = Store.open(url, lang="zh", create=True)
+        try:
+            yield build_office(store, home, url)
+        finally:
+            store.close()
+
+
 @pytest.fixture
 def live_office(tmp_path: Path) -> Iterator[Office]:
-    """The office on the system clock (for servers in other processes, which use it too)."""
-    home = tmp_path / "home"
-    url = f"sqlite:///{home / 'custody.db'}"
-    store = Store.open(url, lang="zh", create=True)
-    try:
-        yield build_office(store, home, url)
-    finally:
-        store.close()
+    with open_live_office(tmp_path / "home") as office:
+        yield office
 
 
 def new_id() -> str:

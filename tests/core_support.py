@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from custody import actions
 from custody.clock import FixedClock
+from custody.db import is_sqlite
 from custody.store import Store
 
 PG_URL = os.environ.get("CUSTODY_TEST_PG", "")
@@ -45,10 +46,16 @@ def pg_database() -> Iterator[str]:
     admin.autocommit = True
     admin.cursor().execute(f"CREATE DATABASE {name}")
     try:
-        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name  # as url_of names it
     finally:
         admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
+
+
+def url_of(store: Store) -> str:
+    """The URL another process opens `store`'s database by (a file, or a database on CUSTODY_TEST_PG's server)."""
+    name = store.db.database
+    return f"sqlite:///{name}" if is_sqlite(store.db) else PG_URL.rsplit("/", 1)[0] + "/" + name
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from core_support import BACKENDS, PG_URL, office, open_store, pg_database, wait_for
+from core_support import BACKENDS, PG_URL, office, open_store, pg_database, url_of, wait_for
 
 from custody import actions
 from custody.db import is_sqlite
@@ -107,8 +107,7 @@ def test_a_writer_of_another_process_decides_on_what_was_committed_before_it(bac
     with open_store(backend, tmp_path) as store:
         office(store)
         code = actions.receive(store, title="要点", level="secret", actor="t")[0].code
-        url = f"sqlite:///{store.db.database}" if backend == "sqlite" else \
-            PG_URL.rsplit("/", 1)[0] + "/" + store.db.database
+        url = url_of(store)
         holder = subprocess.Popen([sys.executable, str(script), url, code, "B001", "hold"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         other = None
@@ -148,8 +147,7 @@ def test_a_reading_sees_one_moment_while_another_process_writes(backend, tmp_pat
     script.write_text(MORE)
     with open_store(backend, tmp_path) as store:
         office(store)
-        url = f"sqlite:///{store.db.database}" if backend == "sqlite" else \
-            PG_URL.rsplit("/", 1)[0] + "/" + store.db.database
+        url = url_of(store)
         with store.reading():
             events, head = Event.select().count(), LedgerHead.get_by_id(1).seq
             subprocess.run([sys.executable, str(script), url], check=True, timeout=60)

@@ -11,17 +11,15 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
-from conftest import Client, Office, ServeProcess, build_office, new_id
-from core_support import BACKENDS, pg_database, wait_for
+from conftest import Client, Office, ServeProcess, new_id, open_live_office
+from core_support import BACKENDS, wait_for
 
 from custody.db import LOCK_SUFFIX, writing
 from custody.models import Event, Item
 from custody.models_scan import Scan
-from custody.store import Store
 from custody.verify import verify
 
 
@@ -32,10 +30,11 @@ def children(pid: int) -> set[int]:
     return found
 
 
-def started_children(pid: int, count: int = 3) -> set[int]:
-    """The children of `pid` once all `count` are forked: the parent announces its address before
-    it forks them, and a worker may answer the health check before the last one is forked."""
-    return wait_for(lambda: (lambda kids: kids if len(kids) == count else None)(children(pid)),
+def started_children(pid: int, count: int = 3, gone: int | None = None) -> set[int]:
+    """The children of `pid` once all `count` are forked (and `gone` is not among them): the parent
+    announces its address before it forks them, and a worker may answer the health check before
+    the last one is forked."""
+    return wait_for(lambda: (lambda kids: kids if len(kids) == count and gone not in kids else None)(children(pid)),
                     what=f"{count} child processes")
 
 
@@ -87,15 +86,8 @@ def test_workers_share_sessions_and_the_ledger_under_load(live_office: Office, s
 @pytest.fixture(params=BACKENDS)
 def any_live_office(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Office]:
     """The live office on SQLite and, when CUSTODY_TEST_PG names a server, on PostgreSQL."""
-    home = tmp_path / "home"
-    home.mkdir()
-    place = nullcontext(f"sqlite:///{home / 'custody.db'}") if request.param == "sqlite" else pg_database()
-    with place as url:
-        store = Store.open(url, lang="zh", create=True)
-        try:
-            yield build_office(store, home, url)
-        finally:
-            store.close()
+    with open_live_office(tmp_path / "home", request.param) as office:
+        yield office
 
 
 def test_one_scan_posted_at_once_to_every_worker_is_recorded_once(any_live_office: Office) -> None:
@@ -148,8 +140,7 @@ def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(live_office: 
 
     victim = min(first)
     os.kill(victim, signal.SIGKILL)
-    now = wait_for(lambda: (lambda kids: kids if victim not in kids and len(kids) == 3 else None)(children(parent)),
-                   what="a replacement worker")
+    now = started_children(parent, gone=victim)  # with a replacement
     assert len(now - first) == 1
     # whichever worker answers, the stored answer and the open session are the database's
     for _ in range(4):
