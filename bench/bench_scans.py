@@ -102,6 +102,7 @@ server.run()
 
 # --- baselines ------------------------------------------------------------------
 
+
 def raw_commits(path: Path, seconds: float) -> float:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=wal")
@@ -120,10 +121,16 @@ def raw_commits(path: Path, seconds: float) -> float:
 
 # --- servers ----------------------------------------------------------------------
 
+
 class Server:
     def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                     env={**os.environ, **(env or {})})
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         m = re.search(r"serving on (http://\S+)", line)
@@ -161,16 +168,28 @@ class Server:
 
     def children(self) -> list[int]:
         try:
-            return [int(c) for task in Path(f"/proc/{self.proc.pid}/task").iterdir()
-                    for c in (task / "children").read_text().split()]
+            return [
+                int(c)
+                for task in Path(f"/proc/{self.proc.pid}/task").iterdir()
+                for c in (task / "children").read_text().split()
+            ]
         except OSError:
             return []
 
 
 # --- load -------------------------------------------------------------------------
 
-def station_loop(url: str, token: str, badge: str, codes: list[str], start_at: float, stop_at: float,
-                 latencies: list[float], errors: list[str]) -> None:
+
+def station_loop(
+    url: str,
+    token: str,
+    badge: str,
+    codes: list[str],
+    start_at: float,
+    stop_at: float,
+    latencies: list[float],
+    errors: list[str],
+) -> None:
     """One station: badge, check out each item, return each, again and again until `stop_at`."""
     u = urlparse(url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
@@ -193,14 +212,17 @@ def station_loop(url: str, token: str, badge: str, codes: list[str], start_at: f
     latencies.extend(mine)
 
 
-def client_process(url: str, stations: list[tuple[str, str, list[str]]], start_at: float, stop_at: float,
-                   out: Connection) -> None:
+def client_process(
+    url: str, stations: list[tuple[str, str, list[str]]], start_at: float, stop_at: float, out: Connection
+) -> None:
     """A process driving a few stations on threads (one Python process for all stations would make
     the client's own GIL the bottleneck at 32 stations)."""
     latencies: list[float] = []
     errors: list[str] = []
-    threads = [threading.Thread(target=station_loop, args=(url, *st, start_at, stop_at, latencies, errors))
-               for st in stations]
+    threads = [
+        threading.Thread(target=station_loop, args=(url, *st, start_at, stop_at, latencies, errors))
+        for st in stations
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -209,10 +231,14 @@ def client_process(url: str, stations: list[tuple[str, str, list[str]]], start_a
     out.close()
 
 
-def run_load(server: Server, stations: list[tuple[str, str, list[str]]], seconds: float,
-             per_client: int = STATIONS_PER_CLIENT) -> dict[str, float]:
+def run_load(
+    server: Server,
+    stations: list[tuple[str, str, list[str]]],
+    seconds: float,
+    per_client: int = STATIONS_PER_CLIENT,
+) -> dict[str, float]:
     ctx = multiprocessing.get_context("fork")
-    groups = [stations[i:i + per_client] for i in range(0, len(stations), per_client)]
+    groups = [stations[i : i + per_client] for i in range(0, len(stations), per_client)]
     start_at = time.time() + 0.5 + 0.05 * len(groups)  # after every client process is up
     stop_at = start_at + seconds
     pipes, procs = [], []
@@ -240,8 +266,13 @@ def run_load(server: Server, stations: list[tuple[str, str, list[str]]], seconds
         raise SystemExit(f"errors under load: {errors[:3]}")
     latencies.sort()
     cpu = (cpu1 - cpu0) / len(latencies) * 1e6 if cpu0 is not None and cpu1 is not None else float("nan")
-    return {"rate": len(latencies) / elapsed, "p50": statistics.median(latencies) * 1000,
-            "p99": latencies[int(len(latencies) * 0.99)] * 1000, "n": len(latencies), "cpu": cpu}
+    return {
+        "rate": len(latencies) / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99)] * 1000,
+        "n": len(latencies),
+        "cpu": cpu,
+    }
 
 
 @contextmanager
@@ -249,7 +280,7 @@ def service_database(home: Path, pg: str | None, name: str) -> Iterator[str]:
     """The scan service's database URL: SQLite in `home`, or a fresh database on the `pg` server
     (dropped afterwards)."""
     if not pg:
-        yield f"sqlite:///{home / 'custody.db'}"
+        yield f"sqlite:///{home / 'custody.store.db'}"
         return
     import psycopg2
 
@@ -265,8 +296,8 @@ def service_database(home: Path, pg: str | None, name: str) -> Iterator[str]:
 
 
 def setup_office(url: str, n: int) -> list[tuple[str, str, list[str]]]:
-    from custody import actions
-    from custody.store import Store
+    from custody.actions import core as actions
+    from custody.store.core import Store
 
     store = Store.open(url, create=True)
     stations = []
@@ -274,16 +305,20 @@ def setup_office(url: str, n: int) -> list[tuple[str, str, list[str]]]:
         name = f"阅文室{i:02d}"
         _, token = actions.add_station(store, name, "reading-room", actor="bench")
         actions.add_person(store, f"人员{i:02d}", badge=f"P{i:03d}", clearance="secret", actor="bench")
-        codes = [it.code for it in actions.receive(store, title=f"文件{i}", level="secret",
-                                                    copies=ITEMS_PER_STATION, home=name, actor="bench")]
+        codes = [
+            it.code
+            for it in actions.receive(
+                store, title=f"文件{i}", level="secret", copies=ITEMS_PER_STATION, home=name, actor="bench"
+            )
+        ]
         stations.append((token, f"P{i:03d}", codes))
     store.close()
     return stations
 
 
 def verify_ledger(url: str) -> str:
-    from custody.store import Store
-    from custody.verify import verify
+    from custody.ledger.verify import verify
+    from custody.store.core import Store
 
     store = Store.open(url)
     try:
@@ -298,32 +333,47 @@ def main() -> None:
     ap.add_argument("--stations", default="1,8,32", help="comma-separated station counts")
     ap.add_argument("--seconds", type=float, default=5.0, help="load duration per measurement")
     ap.add_argument("--threads", type=int, default=8, help="WSGI worker threads for both servers")
-    ap.add_argument("--workers", default="1", help="comma-separated worker process counts for the scan "
-                                                   "service (custody serve --workers) and for (b)xW")
-    ap.add_argument("--pin-cpus", action="store_true", help="custody serve --pin-cpus (with --workers 2 or more)")
+    ap.add_argument(
+        "--workers",
+        default="1",
+        help="comma-separated worker process counts for the scan "
+        "service (custody serve --workers) and for (b)xW",
+    )
+    ap.add_argument(
+        "--pin-cpus", action="store_true", help="custody serve --pin-cpus (with --workers 2 or more)"
+    )
     ap.add_argument("--dir", default=None, help="directory on the disk to measure (default: a temp dir)")
-    ap.add_argument("--pg", default=None, metavar="URL",
-                    help="keep the scan service's records on this PostgreSQL server (a database per run)")
+    ap.add_argument(
+        "--pg",
+        default=None,
+        metavar="URL",
+        help="keep the scan service's records on this PostgreSQL server (a database per run)",
+    )
     args = ap.parse_args()
     counts = [int(x) for x in args.stations.split(",")]
     worker_counts = [int(x) for x in args.workers.split(",")]
     base = Path(tempfile.mkdtemp(prefix="bench-scans-", dir=args.dir))
 
-    print(f"disk: {base}   server threads: {args.threads}   {args.seconds:.0f} s per run   "
-          f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs")
+    print(
+        f"disk: {base}   server threads: {args.threads}   {args.seconds:.0f} s per run   "
+        f"sqlite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs"
+    )
     if args.pg:
         print("the scan service on PostgreSQL; the baselines on SQLite")
     raw = raw_commits(base / "raw.db", args.seconds)
     print(f"(a) raw durable single-row commits: {raw:7.0f} /s")
     print()
-    print(f"{'stations':>8} {'workers':>7}   {'(b)x1 /s':>8} {'(b)xW /s':>8} {'p99':>6}   {'scans /s':>8} {'p50':>6} "
-          f"{'p99':>6} {'cpu':>6}   {'/(b)x1':>6} {'/(b)xW':>6}")
+    print(
+        f"{'stations':>8} {'workers':>7}   {'(b)x1 /s':>8} {'(b)xW /s':>8} {'p99':>6}   {'scans /s':>8} {'p50':>6} "
+        f"{'p99':>6} {'cpu':>6}   {'/(b)x1':>6} {'/(b)xW':>6}"
+    )
     for n in counts:
         fake = [("-", f"BADGE{i}", [f"CODE{i}-{k}" for k in range(ITEMS_PER_STATION)]) for i in range(n)]
         bare: dict[int, dict[str, float]] = {}
         for w in sorted({1, *worker_counts}):
-            server = Server([sys.executable, "-c", BARE_SERVER, str(base / f"bare-{n}-{w}.db"), str(args.threads),
-                             str(w)])
+            server = Server(
+                [sys.executable, "-c", BARE_SERVER, str(base / f"bare-{n}-{w}.db"), str(args.threads), str(w)]
+            )
             try:
                 bare[w] = run_load(server, fake, args.seconds)
             finally:
@@ -332,19 +382,35 @@ def main() -> None:
             home = base / f"home-{n}-{w}"
             with service_database(home, args.pg, f"bench_scans_{n}_{w}") as url:
                 stations = setup_office(url, n)
-                real = Server([sys.executable, "-c", "from custody.cli import main; main()", "serve", "--port", "0",
-                               "--threads", str(args.threads), "--workers", str(w), "--no-access-log",
-                               *(["--pin-cpus"] if args.pin_cpus and w > 1 else [])],
-                              env={"CUSTODY_HOME": str(home), "CUSTODY_DB": url})
+                real = Server(
+                    [
+                        sys.executable,
+                        "-c",
+                        "from custody.cli.main import main; main()",
+                        "serve",
+                        "--port",
+                        "0",
+                        "--threads",
+                        str(args.threads),
+                        "--workers",
+                        str(w),
+                        "--no-access-log",
+                        *(["--pin-cpus"] if args.pin_cpus and w > 1 else []),
+                    ],
+                    env={"CUSTODY_HOME": str(home), "CUSTODY_DB": url},
+                )
                 try:
                     s = run_load(real, stations, args.seconds)
                 finally:
                     real.stop()
                 b1, bw = bare[1], bare[w]
-                print(f"{n:>8} {w:>7}   {b1['rate']:>8.0f} {bw['rate']:>8.0f} {bw['p99']:>4.0f}ms   "
-                      f"{s['rate']:>8.0f} {s['p50']:>4.1f}ms {s['p99']:>4.1f}ms {s['cpu']:>4.0f}µs   "
-                      f"{s['rate'] / b1['rate']:>6.0%} {s['rate'] / bw['rate']:>6.0%}   ({verify_ledger(url)})",
-                      flush=True)
+                print(
+                    f"{n:>8} {w:>7}   {b1['rate']:>8.0f} {bw['rate']:>8.0f} {bw['p99']:>4.0f}ms   "
+                    f"{s['rate']:>8.0f} {s['p50']:>4.1f}ms {s['p99']:>4.1f}ms {s['cpu']:>4.0f}µs   "
+                    f"{s['rate'] / b1['rate']:>6.0%} {s['rate'] / bw['rate']:>6.0%}   ({verify_ledger(url)})",
+                    flush=True,
+                )
+
 
 if __name__ == "__main__":
     main()

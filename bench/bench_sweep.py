@@ -25,11 +25,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from custody import codes, inventory, lookup, sweep
+from custody import codes
+from custody.actions import inventory
 from custody.clock import FixedClock
-from custody.ledger import GENESIS, canonical
-from custody.models import to_text
-from custody.store import Store
+from custody.ledger.chain import GENESIS, canonical
+from custody.models.core import to_text
+from custody.reports import lookup, sweep
+from custody.store.core import Store
 
 STATIONS = 100  # station 1 is the safe counted in (3); 1..10 are safes
 PEOPLE = 1000
@@ -53,11 +55,13 @@ class Chain:
     def __init__(self) -> None:
         self.seq, self.prev = 0, GENESIS
 
-    def event(self, at: str, kind: str, item: str | None, person: int | None, station: str | None,
-              data: str) -> tuple:
+    def event(
+        self, at: str, kind: str, item: str | None, person: int | None, station: str | None, data: str
+    ) -> tuple:
         self.seq += 1
-        digest = hashlib.sha256(canonical([self.seq, at, kind, item, person, station, "bench", data,
-                                           self.prev]).encode()).hexdigest()
+        digest = hashlib.sha256(
+            canonical([self.seq, at, kind, item, person, station, "bench", data, self.prev]).encode()
+        ).hexdigest()
         row = (self.seq, at, kind, item, person, station, "bench", data, self.prev, digest)
         self.prev = digest
         return row
@@ -70,13 +74,21 @@ def generate(path: Path, n_items: int, n_events: int, n_out: int) -> datetime:
     db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA foreign_keys=OFF;")
     names = {s: f"站点{s:03d}" for s in range(1, STATIONS + 1)}
     created = to_text(START)
-    db.executemany("INSERT INTO station (id, name, kind, created_at) VALUES (?, ?, ?, ?)",
-                   [(s, names[s], "safe" if s <= 10 else "reading-room", created) for s in names])
-    db.executemany("INSERT INTO person (id, name, role, clearance, dept, active, created_at) VALUES (?,?,?,?,?,1,?)",
-                   [(p, f"人员{p}", "custodian" if p == 1 else "staff", "top-secret", "", created)
-                    for p in range(1, PEOPLE + 1)])
-    db.executemany("INSERT INTO tag (code, kind, person_id) VALUES (?, 'badge', ?)",
-                   [(f"B{p:05d}", p) for p in range(1, PEOPLE + 1)])
+    db.executemany(
+        "INSERT INTO station (id, name, kind, created_at) VALUES (?, ?, ?, ?)",
+        [(s, names[s], "safe" if s <= 10 else "reading-room", created) for s in names],
+    )
+    db.executemany(
+        "INSERT INTO person (id, name, role, clearance, dept, active, created_at) VALUES (?,?,?,?,?,1,?)",
+        [
+            (p, f"人员{p}", "custodian" if p == 1 else "staff", "top-secret", "", created)
+            for p in range(1, PEOPLE + 1)
+        ],
+    )
+    db.executemany(
+        "INSERT INTO tag (code, kind, person_id) VALUES (?, 'badge', ?)",
+        [(f"B{p:05d}", p) for p in range(1, PEOPLE + 1)],
+    )
     rng = random.Random(6)
     chain = Chain()
     pairs = (n_events - n_items - n_out) // 2
@@ -89,11 +101,17 @@ def generate(path: Path, n_items: int, n_events: int, n_out: int) -> datetime:
         return to_text(START + timedelta(seconds=clock[0]))
 
     def flush(items: list, tags: list, events: list) -> None:
-        db.executemany("INSERT INTO item (id, code, title, kind, level, period, copy_no, doc_no, issuer, scope, home_id,"
-                       " received_at, status, location_id) VALUES (?,?,?,?,?,?,?,?,?,'[]',?,?,'in',?)", items)
+        db.executemany(
+            "INSERT INTO item (id, code, title, kind, level, period, copy_no, doc_no, issuer, scope, home_id,"
+            " received_at, status, location_id) VALUES (?,?,?,?,?,?,?,?,?,'[]',?,?,'in',?)",
+            items,
+        )
         db.executemany("INSERT INTO tag (code, kind, item_id, hex_low32, dec_value) VALUES (?,?,?,?,?)", tags)
-        db.executemany("INSERT INTO event (seq, at, kind, item, person, station, actor, data, prev_hash, hash)"
-                       " VALUES (?,?,?,?,?,?,?,?,?,?)", events)
+        db.executemany(
+            "INSERT INTO event (seq, at, kind, item, person, station, actor, data, prev_hash, hash)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            events,
+        )
         items.clear()
         tags.clear()
         events.clear()
@@ -108,9 +126,21 @@ def generate(path: Path, n_items: int, n_events: int, n_out: int) -> datetime:
         tags.append((code, "item-barcode", i + 1, None, None))
         if home == 1:
             tags.append((f"E2{i:08X}", "item-rfid", i + 1, i, None))
-        data = canonical({"title": f"文件{i}", "kind": "document", "level": level, "period": "10y", "copy_no": 1,
-                          "total_copies": None, "doc_no": "", "issuer": "", "scope": [], "home": names[home],
-                          "brought_by": None})
+        data = canonical(
+            {
+                "title": f"文件{i}",
+                "kind": "document",
+                "level": level,
+                "period": "10y",
+                "copy_no": 1,
+                "total_copies": None,
+                "doc_no": "",
+                "issuer": "",
+                "scope": [],
+                "home": names[home],
+                "brought_by": None,
+            }
+        )
         events.append(chain.event(at, "received", code, None, names[home], data))
         if len(events) >= 50_000:
             flush(items, tags, events)
@@ -161,12 +191,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", help="keep the generated database in this directory")
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
-    path = tmp / "custody.db"
+    path = tmp / "custody.store.db"
     try:
         t0 = time.perf_counter()
         last = generate(path, args.items, args.events, args.out)
-        print(f"generated {args.items:,} items, {args.events:,} events, {args.out:,} out "
-              f"in {time.perf_counter() - t0:.0f} s", flush=True)
+        print(
+            f"generated {args.items:,} items, {args.events:,} events, {args.out:,} out "
+            f"in {time.perf_counter() - t0:.0f} s",
+            flush=True,
+        )
         clock = FixedClock(last + timedelta(minutes=1))
         store = Store.open(f"sqlite:///{path}", clock=clock)
         raw = store.db.connection()
@@ -174,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
 
         t_sweep, s = timed(lambda: sweep.sweep(store), 5)
         t_json, _ = timed(lambda: sweep.to_json(sweep.sweep(store), sweep.ZoneInfo("Asia/Shanghai")), 5)
-        t_bare, n = timed(lambda: raw.execute("SELECT count(*) FROM item WHERE status = 'out'").fetchone()[0], 5)
+        t_bare, n = timed(
+            lambda: raw.execute("SELECT count(*) FROM item WHERE status = 'out'").fetchone()[0], 5
+        )
         assert len(s.entries) == n == args.out, (len(s.entries), n)
         lines.append(row(f"present sweep ({n:,} out of {args.items:,})", t_sweep, 0.2, t_bare))
         lines.append(row("present sweep + JSON", t_json, 0.2, t_bare))
@@ -182,13 +217,20 @@ def main(argv: list[str] | None = None) -> int:
         at = last - timedelta(days=180)
         t_replay, past = timed(lambda: sweep.sweep(store, at=at), 1)
         until = to_text(at)
-        t_bare, n_events = timed(lambda: raw.execute("SELECT count(*) FROM event WHERE at <= ?",
-                                                     (until,)).fetchone()[0], 1)
+        t_bare, n_events = timed(
+            lambda: raw.execute("SELECT count(*) FROM event WHERE at <= ?", (until,)).fetchone()[0], 1
+        )
         total = raw.execute("SELECT count(*) FROM event").fetchone()[0]
         lines.append(row(f"sweep --at replay ({n_events:,} of {total:,} events)", t_replay, 10, t_bare))
         t_full, _ = timed(lambda: sweep.sweep(store, at=last), 1)
-        lines.append(row(f"sweep --at replay of the whole ledger ({total:,})", t_full, 10,
-                         timed(lambda: raw.execute("SELECT count(*) FROM event").fetchone()[0], 1)[0]))
+        lines.append(
+            row(
+                f"sweep --at replay of the whole ledger ({total:,})",
+                t_full,
+                10,
+                timed(lambda: raw.execute("SELECT count(*) FROM event").fetchone()[0], 1)[0],
+            )
+        )
         assert past.entries is not None
 
         safe = lookup.station("站点001")
@@ -201,8 +243,12 @@ def main(argv: list[str] | None = None) -> int:
         rng.shuffle(reads)
         t_batch, out = timed(lambda: inventory.mark_seen_batch(store, count, reads, "bench"), 1)
         t_close, closed = timed(lambda: inventory.close_count(store, safe, custodian, "bench"), 1)
-        t_bare, expected = timed(lambda: raw.execute(
-            "SELECT count(*) FROM item WHERE home_id = ? AND status = 'in'", (safe.id,)).fetchone()[0], 3)
+        t_bare, expected = timed(
+            lambda: raw.execute(
+                "SELECT count(*) FROM item WHERE home_id = ? AND status = 'in'", (safe.id,)
+            ).fetchone()[0],
+            3,
+        )
         assert closed.extra["found"] == 9_000 and closed.extra["missing"] == expected - 9_000, closed.extra
         lines.append(row(f"count start (freeze {expected:,} expected)", t_start, None, t_bare))
         lines.append(row(f"RFID batch of {len(reads):,} reads", t_batch, 1, t_bare))
@@ -215,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             dest = Path(args.keep)
             dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, dest / "custody.db")
+            shutil.copy(path, dest / "custody.store.db")
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -44,7 +44,7 @@ def load(
     """Options win over the environment (CUSTODY_HOME, CUSTODY_DB, CUSTODY_LANG)."""
     env = os.environ if env is None else env
     home_path = Path(home or env.get("CUSTODY_HOME") or default_home(env)).expanduser()
-    url = db or env.get("CUSTODY_DB") or f"sqlite:///{home_path / 'custody.db'}"
+    url = db or env.get("CUSTODY_DB") or f"sqlite:///{home_path / 'custody.store.db'}"
     chosen = lang or env.get("CUSTODY_LANG") or None
     if chosen:
         chosen = "en" if chosen.lower().startswith("en") else "zh"

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from custody.errors import InvalidInput
-from custody.models import Setting
+from custody.models.core import Setting
 
 if TYPE_CHECKING:
-    from custody.store import Store
+    from custody.store.core import Store
 
 
 def _hhmm(v: Any) -> str:
@@ -82,7 +82,9 @@ def _dates(v: Any) -> list[str]:
             else:
                 days.add(date.fromisoformat(part))
         except ValueError:
-            raise ValueError("dates YYYY-MM-DD, separated by commas; a range as YYYY-MM-DD..YYYY-MM-DD") from None
+            raise ValueError(
+                "dates YYYY-MM-DD, separated by commas; a range as YYYY-MM-DD..YYYY-MM-DD"
+            ) from None
     return sorted(d.isoformat() for d in days)
 
 
@@ -92,6 +94,7 @@ def _bounded(low: int, high: int) -> Callable[[Any], int]:
         if not low <= n <= high:
             raise ValueError(f"{low}–{high}")
         return n
+
     return parse
 
 
@@ -128,8 +131,15 @@ def _address(v: Any) -> str:
 
 
 def _addresses(v: Any) -> list[str]:
-    parts = v if isinstance(v, list | tuple) else (
-        json.loads(v) if isinstance(v, str) and v.strip().startswith("[") else re.split(r"[\s,，;；]+", str(v)))
+    parts = (
+        v
+        if isinstance(v, list | tuple)
+        else (
+            json.loads(v)
+            if isinstance(v, str) and v.strip().startswith("[")
+            else re.split(r"[\s,，;；]+", str(v))
+        )
+    )
     out = [_address(p) for p in parts if str(p).strip()]
     if any(not a for a in out):
         raise ValueError("e-mail addresses separated by commas")
@@ -176,10 +186,14 @@ def all_settings(store: Store) -> dict[str, Any]:
 
 def parse(key: str, value: Any) -> Any:
     if key not in SETTINGS:
-        raise InvalidInput(f"未知的设置项“{key}”；可用：{', '.join(SETTINGS)}",
-                           f"unknown setting {key!r}; allowed: {', '.join(SETTINGS)}")
+        raise InvalidInput(
+            f"未知的设置项“{key}”；可用：{', '.join(SETTINGS)}",
+            f"unknown setting {key!r}; allowed: {', '.join(SETTINGS)}",
+        )
     try:
         return SETTINGS[key][1](value)
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"设置项 {key} 的值“{value}”无效；允许：{exc}",
-                           f"invalid value {value!r} for {key}; allowed: {exc}") from None
+        raise InvalidInput(
+            f"设置项 {key} 的值“{value}”无效；允许：{exc}",
+            f"invalid value {value!r} for {key}; allowed: {exc}",
+        ) from None

@@ -116,6 +116,7 @@ STATUS_BY_SLUG = {s.slug: s for s in STATUSES}
 
 # --- secrecy periods -------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Period:
     """A secrecy period (保密期限): years, months, until a date, long-term, or a condition.

@@ -35,11 +35,11 @@ def modules(code: str, *, set_b: bool = False) -> str:
 
 def decode(bars: str) -> str:
     """The text a scanner reads from a module string; ValueError if it is not valid Code128."""
-    body, stop = bars[:-len(STOP)], bars[-len(STOP):]
+    body, stop = bars[: -len(STOP)], bars[-len(STOP) :]
     if stop != STOP or not body or len(body) % 11:
         raise ValueError("not a Code128 module string")
     try:
-        values = [_VALUE[body[i:i + 11]] for i in range(0, len(body), 11)]
+        values = [_VALUE[body[i : i + 11]] for i in range(0, len(body), 11)]
     except KeyError:
         raise ValueError("unknown Code128 pattern") from None
     *symbols, check = values

@@ -41,8 +41,11 @@ def render_command_sheet(
     fonts = fonts or default_fonts()
     lang = "en" if lang == "en" else "zh"
     per_page = rows_per_page()
-    chunks = [sheet.commands[i:i + per_page] for i in range(0, len(sheet.commands), per_page)]
-    return [_page(chunk, sheet.title or TITLES[lang], n, len(chunks), dpi, fonts, lang) for n, chunk in enumerate(chunks, 1)]
+    chunks = [sheet.commands[i : i + per_page] for i in range(0, len(sheet.commands), per_page)]
+    return [
+        _page(chunk, sheet.title or TITLES[lang], n, len(chunks), dpi, fonts, lang)
+        for n, chunk in enumerate(chunks, 1)
+    ]
 
 
 def _page(

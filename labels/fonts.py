@@ -63,10 +63,14 @@ class Fonts:
         """
         if path is None:
             file = _packaged_font()
-            return cls(FontFace(file, _face_index(file, SANS_FACE)), FontFace(file, _face_index(file, MONO_FACE)))
+            return cls(
+                FontFace(file, _face_index(file, SANS_FACE)), FontFace(file, _face_index(file, MONO_FACE))
+            )
         file = _existing(Path(path))
         mono_file = _existing(Path(mono_path)) if mono_path is not None else file
-        return cls(FontFace(file, _pick_sc(file, mono=False)), FontFace(mono_file, _pick_sc(mono_file, mono=True)))
+        return cls(
+            FontFace(file, _pick_sc(file, mono=False)), FontFace(mono_file, _pick_sc(mono_file, mono=True))
+        )
 
     def sans_font(self, px: int) -> ImageFont.FreeTypeFont:
         return _open(self.sans.path, self.sans.index, px)

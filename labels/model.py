@@ -43,7 +43,11 @@ class ItemLabel:
         _set(self, "unit", _one_line(self.unit))
         if isinstance(self.received, str):
             _set(self, "received", _iso_date(self.received))
-        if isinstance(self.copy_no, bool) or not isinstance(self.copy_no, int) or not 1 <= self.copy_no <= MAX_COPY_NO:
+        if (
+            isinstance(self.copy_no, bool)
+            or not isinstance(self.copy_no, int)
+            or not 1 <= self.copy_no <= MAX_COPY_NO
+        ):
             raise InvalidInput(
                 f"份号 {self.copy_no!r} 无效：应为 1 到 {MAX_COPY_NO} 的整数",
                 f"copy number {self.copy_no!r} is invalid: a whole number from 1 to {MAX_COPY_NO}",
@@ -51,7 +55,12 @@ class ItemLabel:
 
     @classmethod
     def from_item(
-        cls, item: Mapping[str, Any], *, unit: str = "", received: date | str | None = None, period: str | None = None
+        cls,
+        item: Mapping[str, Any],
+        *,
+        unit: str = "",
+        received: date | str | None = None,
+        period: str | None = None,
     ) -> ItemLabel:
         """From the item JSON shape (DESIGN.md); the title in it is ignored."""
         return cls(
@@ -124,4 +133,6 @@ def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"收文日期“{text}”无效：格式为 YYYY-MM-DD", f"received date {text!r} is invalid: use YYYY-MM-DD") from None
+        raise InvalidInput(
+            f"收文日期“{text}”无效：格式为 YYYY-MM-DD", f"received date {text!r} is invalid: use YYYY-MM-DD"
+        ) from None

@@ -50,14 +50,22 @@ class Job:
 
     @classmethod
     def make(
-        cls, fmt: str, size: str | LabelSize = "50x30", dpi: int = 300, sheet_name: str | Sheet | None = "L7160",
-        skip: int = 0, fonts: Fonts | None = None, lang: str = "zh",
+        cls,
+        fmt: str,
+        size: str | LabelSize = "50x30",
+        dpi: int = 300,
+        sheet_name: str | Sheet | None = "L7160",
+        skip: int = 0,
+        fonts: Fonts | None = None,
+        lang: str = "zh",
     ) -> Job:
         fmt = check_format(fmt)
         chosen = sheet(sheet_name) if fmt == "pdf" and sheet_name is not None else None
         if skip and chosen is None:
-            raise InvalidInput("只有打印到 A4 标签纸（PDF）时才能跳过已用的标签",
-                               "skipping used labels applies only to A4 label sheets (PDF)")
+            raise InvalidInput(
+                "只有打印到 A4 标签纸（PDF）时才能跳过已用的标签",
+                "skipping used labels applies only to A4 label sheets (PDF)",
+            )
         if chosen is not None:
             check_skip(chosen, skip)
         return cls(fmt, label_size(size), check_dpi(dpi), chosen, skip, fonts or default_fonts(), lang)
@@ -71,7 +79,9 @@ def check_format(fmt: str) -> str:
     text = (fmt or "").strip().lower()
     if text not in FORMATS:
         allowed = ", ".join(FORMATS)
-        raise InvalidInput(f"未知的标签格式“{fmt}”；可用：{allowed}", f"unknown label format {fmt!r}; allowed: {allowed}")
+        raise InvalidInput(
+            f"未知的标签格式“{fmt}”；可用：{allowed}", f"unknown label format {fmt!r}; allowed: {allowed}"
+        )
     return text
 
 
@@ -88,8 +98,15 @@ def format_for(path: str | Path) -> str:
 
 
 def label_bytes(
-    labels: Sequence[Label], fmt: str = "png", *, size: str | LabelSize = "50x30", dpi: int = 300,
-    sheet: str | Sheet | None = "L7160", skip: int = 0, fonts: Fonts | None = None, lang: str = "zh",
+    labels: Sequence[Label],
+    fmt: str = "png",
+    *,
+    size: str | LabelSize = "50x30",
+    dpi: int = 300,
+    sheet: str | Sheet | None = "L7160",
+    skip: int = 0,
+    fonts: Fonts | None = None,
+    lang: str = "zh",
     progress: Progress | None = None,
 ) -> bytes:
     """The labels as one file's bytes (PNG takes exactly one label). For the web endpoint:
@@ -102,9 +119,17 @@ def label_bytes(
 
 
 def write_labels(
-    path: str | Path, labels: Sequence[Label], fmt: str | None = None, *, size: str | LabelSize = "50x30",
-    dpi: int = 300, sheet: str | Sheet | None = "L7160", skip: int = 0, fonts: Fonts | None = None,
-    lang: str = "zh", progress: Progress | None = None,
+    path: str | Path,
+    labels: Sequence[Label],
+    fmt: str | None = None,
+    *,
+    size: str | LabelSize = "50x30",
+    dpi: int = 300,
+    sheet: str | Sheet | None = "L7160",
+    skip: int = 0,
+    fonts: Fonts | None = None,
+    lang: str = "zh",
+    progress: Progress | None = None,
 ) -> list[Path]:
     """Write the labels to `path` (format from its suffix unless given); returns the files written.
 
@@ -133,15 +158,22 @@ def command_sheet_bytes(
     if fmt == "png" and len(pages) == 1:
         return _png(pages[0])
     if fmt != "pdf":
-        raise InvalidInput("命令单只能输出为 PDF（或单页 PNG）", "the command sheet is written as PDF (or a one-page PNG)")
+        raise InvalidInput(
+            "命令单只能输出为 PDF（或单页 PNG）", "the command sheet is written as PDF (or a one-page PNG)"
+        )
     out = io.BytesIO()
     write_pdf(out, (_full_page(p, dpi) for p in pages))
     return out.getvalue()
 
 
 def write_command_sheet(
-    path: str | Path, commands: CommandSheet, fmt: str | None = None, *, dpi: int = 300,
-    fonts: Fonts | None = None, lang: str = "zh",
+    path: str | Path,
+    commands: CommandSheet,
+    fmt: str | None = None,
+    *,
+    dpi: int = 300,
+    fonts: Fonts | None = None,
+    lang: str = "zh",
 ) -> list[Path]:
     """Write the command sheet: PDF, or PNG pages numbered like labels."""
     path = Path(path)
@@ -160,8 +192,10 @@ def _check_count(labels: Sequence[Label], job: Job, single_png: bool = True) -> 
     if not labels:
         raise InvalidInput("没有要输出的标签", "no labels to write")
     if single_png and job.fmt == "png" and len(labels) != 1:
-        raise InvalidInput("一个 PNG 只放一个标签；多个标签请用 PDF、ZPL 或 TSPL",
-                           "a PNG holds one label; use PDF, ZPL or TSPL for several")
+        raise InvalidInput(
+            "一个 PNG 只放一个标签；多个标签请用 PDF、ZPL 或 TSPL",
+            "a PNG holds one label; use PDF, ZPL or TSPL for several",
+        )
 
 
 def _drawn(labels: Iterable[Label], job: Job, progress: Progress | None) -> Iterator[Image.Image]:
@@ -178,8 +212,13 @@ def _write(out: BinaryIO, labels: Sequence[Label], job: Job, progress: Progress 
         out.write(_png(next(images)))
     elif job.fmt == "pdf":
         size = job.label_size
-        pages = sheet_pages(job.sheet, images, job.skip) if job.sheet else (
-            Page(size.width_mm, size.height_mm, (Placement(im, 0, 0, size.width_mm, size.height_mm),)) for im in images
+        pages = (
+            sheet_pages(job.sheet, images, job.skip)
+            if job.sheet
+            else (
+                Page(size.width_mm, size.height_mm, (Placement(im, 0, 0, size.width_mm, size.height_mm),))
+                for im in images
+            )
         )
         write_pdf(out, pages)
     else:

@@ -85,8 +85,10 @@ def _page(w: _Writer, page: Page) -> int:
         xobjects.append(b"/Im%d %d 0 R" % (n, _image(w, p.image)))
         x = p.x_mm * POINTS_PER_MM
         y = (page.height_mm - p.y_mm - p.h_mm) * POINTS_PER_MM
-        ops.append(b"q %s 0 0 %s %s %s cm /Im%d Do Q" % (_num(p.w_mm * POINTS_PER_MM), _num(p.h_mm * POINTS_PER_MM),
-                                                         _num(x), _num(y), n))
+        ops.append(
+            b"q %s 0 0 %s %s %s cm /Im%d Do Q"
+            % (_num(p.w_mm * POINTS_PER_MM), _num(p.h_mm * POINTS_PER_MM), _num(x), _num(y), n)
+        )
     content = zlib.compress(b"\n".join(ops))
     contents = w.obj(b"<< /Length %d /Filter /FlateDecode >>" % len(content), content)
     box = b"0 0 %s %s" % (_num(page.width_mm * POINTS_PER_MM), _num(page.height_mm * POINTS_PER_MM))
@@ -99,7 +101,9 @@ def _page(w: _Writer, page: Page) -> int:
 def _image(w: _Writer, image: Image.Image) -> int:
     if image.mode != "1":
         raise ValueError("only 1-bit images are placed")
-    data = zlib.compress(image.tobytes(), 6)  # Pillow's '1' rows: MSB first, 1 = white, as DeviceGray reads them
+    data = zlib.compress(
+        image.tobytes(), 6
+    )  # Pillow's '1' rows: MSB first, 1 = white, as DeviceGray reads them
     return w.obj(
         b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1"
         b" /Interpolate false /Filter /FlateDecode /Length %d >>" % (image.width, image.height, len(data)),

@@ -50,17 +50,28 @@ class PrinterConfig:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise InvalidInput(f"打印机“{self.name}”的类型“{self.kind}”无效；可用：cups, raw",
-                               f"printer {self.name!r}: kind {self.kind!r} is invalid; allowed: cups, raw")
-        if self.kind == "cups" and (not self.queue or self.queue.startswith("-") or any(c.isspace() for c in self.queue)):
-            raise InvalidInput(f"打印机“{self.name}”缺少有效的 CUPS 队列名", f"printer {self.name!r} needs a valid CUPS queue name")
+            raise InvalidInput(
+                f"打印机“{self.name}”的类型“{self.kind}”无效；可用：cups, raw",
+                f"printer {self.name!r}: kind {self.kind!r} is invalid; allowed: cups, raw",
+            )
+        if self.kind == "cups" and (
+            not self.queue or self.queue.startswith("-") or any(c.isspace() for c in self.queue)
+        ):
+            raise InvalidInput(
+                f"打印机“{self.name}”缺少有效的 CUPS 队列名",
+                f"printer {self.name!r} needs a valid CUPS queue name",
+            )
         if self.kind == "raw" and not os.path.isabs(self.device):
-            raise InvalidInput(f"打印机“{self.name}”缺少设备路径（如 /dev/usb/lp0）",
-                               f"printer {self.name!r} needs an absolute device path (e.g. /dev/usb/lp0)")
+            raise InvalidInput(
+                f"打印机“{self.name}”缺少设备路径（如 /dev/usb/lp0）",
+                f"printer {self.name!r} needs an absolute device path (e.g. /dev/usb/lp0)",
+            )
         allowed = RAW_FORMATS if self.kind == "raw" else FORMATS
         if self.format not in allowed:
-            raise InvalidInput(f"打印机“{self.name}”不能用格式“{self.format}”；可用：{', '.join(allowed)}",
-                               f"printer {self.name!r} cannot take format {self.format!r}; allowed: {', '.join(allowed)}")
+            raise InvalidInput(
+                f"打印机“{self.name}”不能用格式“{self.format}”；可用：{', '.join(allowed)}",
+                f"printer {self.name!r} cannot take format {self.format!r}; allowed: {', '.join(allowed)}",
+            )
         label_size(self.size)
         check_dpi(self.dpi)
         if self.format == "pdf" and self.sheet is not None:
@@ -71,7 +82,10 @@ class PrinterConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise InvalidInput(f"打印机设置中有未知项：{', '.join(unknown)}", f"unknown printer settings: {', '.join(unknown)}")
+            raise InvalidInput(
+                f"打印机设置中有未知项：{', '.join(unknown)}",
+                f"unknown printer settings: {', '.join(unknown)}",
+            )
         values = dict(data)
         if isinstance(values.get("dpi"), str) and values["dpi"].strip().isdigit():
             values["dpi"] = int(values["dpi"])
@@ -91,22 +105,52 @@ def find_printer(printers: Mapping[str, PrinterConfig] | Iterable[PrinterConfig]
         if printer.name == name:
             return printer
     names = ", ".join(p.name for p in found) or "无 / none"
-    raise NotFound(f"没有名为“{name}”的打印机；已配置：{names}", f"no printer named {name!r}; configured: {names}")
+    raise NotFound(
+        f"没有名为“{name}”的打印机；已配置：{names}", f"no printer named {name!r}; configured: {names}"
+    )
 
 
 def print_labels(
-    labels: Sequence[Label], printer: PrinterConfig, *, fonts: Fonts | None = None, lang: str = "zh",
-    skip: int = 0, progress: Progress | None = None, lp: str = "lp", timeout: float = 60.0,
+    labels: Sequence[Label],
+    printer: PrinterConfig,
+    *,
+    fonts: Fonts | None = None,
+    lang: str = "zh",
+    skip: int = 0,
+    progress: Progress | None = None,
+    lp: str = "lp",
+    timeout: float = 60.0,
 ) -> None:
     """Draw the labels in the printer's format and send them; PrinterError if it fails."""
     job = printer.job(fonts, lang, skip)
     if printer.kind == "raw":
-        _to_device(printer, label_bytes(labels, job.fmt, size=job.size, dpi=job.dpi, sheet=job.sheet,
-                                        fonts=job.fonts, lang=lang, progress=progress))
+        _to_device(
+            printer,
+            label_bytes(
+                labels,
+                job.fmt,
+                size=job.size,
+                dpi=job.dpi,
+                sheet=job.sheet,
+                fonts=job.fonts,
+                lang=lang,
+                progress=progress,
+            ),
+        )
         return
     with tempfile.TemporaryDirectory(prefix="custody-labels-") as tmp:
-        files = write_labels(Path(tmp) / f"labels.{job.fmt}", labels, job.fmt, size=job.size, dpi=job.dpi,
-                             sheet=job.sheet, skip=skip, fonts=job.fonts, lang=lang, progress=progress)
+        files = write_labels(
+            Path(tmp) / f"labels.{job.fmt}",
+            labels,
+            job.fmt,
+            size=job.size,
+            dpi=job.dpi,
+            sheet=job.sheet,
+            skip=skip,
+            fonts=job.fonts,
+            lang=lang,
+            progress=progress,
+        )
         _lp(printer, lp_options(job), files, lp, timeout)
 
 
@@ -127,32 +171,42 @@ def _lp(printer: PrinterConfig, options: list[str], files: list[Path], lp: str, 
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except FileNotFoundError:
-        raise PrinterError(f"找不到 CUPS 的打印命令 {lp}（未安装 CUPS？）",
-                           f"the CUPS command {lp} was not found (is CUPS installed?)") from None
+        raise PrinterError(
+            f"找不到 CUPS 的打印命令 {lp}（未安装 CUPS？）",
+            f"the CUPS command {lp} was not found (is CUPS installed?)",
+        ) from None
     except subprocess.TimeoutExpired:
-        raise PrinterError(f"打印机“{printer.name}”在 {timeout:g} 秒内没有接受打印任务",
-                           f"printer {printer.name!r} did not accept the job within {timeout:g} s") from None
-    log.info("printer %s: %s → %s", printer.name, " ".join(cmd[:-len(files)]), done.stdout.strip())
+        raise PrinterError(
+            f"打印机“{printer.name}”在 {timeout:g} 秒内没有接受打印任务",
+            f"printer {printer.name!r} did not accept the job within {timeout:g} s",
+        ) from None
+    log.info("printer %s: %s → %s", printer.name, " ".join(cmd[: -len(files)]), done.stdout.strip())
     if done.returncode != 0:
         reason = (done.stderr or done.stdout).strip() or f"exit {done.returncode}"
-        raise PrinterError(f"打印机“{printer.name}”（CUPS 队列 {printer.queue}）打印失败：{reason}",
-                           f"printer {printer.name!r} (CUPS queue {printer.queue}) failed: {reason}")
+        raise PrinterError(
+            f"打印机“{printer.name}”（CUPS 队列 {printer.queue}）打印失败：{reason}",
+            f"printer {printer.name!r} (CUPS queue {printer.queue}) failed: {reason}",
+        )
 
 
 def _to_device(printer: PrinterConfig, data: bytes) -> None:
     try:
-        fd = os.open(printer.device, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)  # never O_CREAT: a typo makes no file
+        fd = os.open(
+            printer.device, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC
+        )  # never O_CREAT: a typo makes no file
     except OSError as exc:
         raise _device_error(printer, exc) from exc
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
     except OSError as exc:
         raise _device_error(printer, exc) from exc
     finally:
         os.close(fd)
-    log.info("printer %s: %d bytes of %s written to %s", printer.name, len(data), printer.format, printer.device)
+    log.info(
+        "printer %s: %d bytes of %s written to %s", printer.name, len(data), printer.format, printer.device
+    )
 
 
 def _device_error(printer: PrinterConfig, exc: OSError) -> PrinterError:
@@ -162,5 +216,7 @@ def _device_error(printer: PrinterConfig, exc: OSError) -> PrinterError:
         hint_zh, hint_en = "（打印机未连接或未开机？）", " (printer unplugged or off?)"
     elif isinstance(exc, PermissionError):
         hint_zh, hint_en = "（当前用户需加入 lp 组）", " (the user must be in group lp)"
-    return PrinterError(f"无法写入打印机“{printer.name}”的设备 {printer.device}：{reason}{hint_zh}",
-                        f"cannot write to printer {printer.name!r} at {printer.device}: {reason}{hint_en}")
+    return PrinterError(
+        f"无法写入打印机“{printer.name}”的设备 {printer.device}：{reason}{hint_zh}",
+        f"cannot write to printer {printer.name!r} at {printer.device}: {reason}{hint_en}",
+    )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from custody.registers import Register
+from custody.reports.registers import Register
 from labels.fonts import Fonts, default_fonts
 
 DPI = 200
@@ -41,12 +41,22 @@ class Words:
 
 
 WORDS = Words(
-    zh={"range": "登记期间：{a} 至 {b}", "asof": "截至：{a}", "printed": "打印时间：{t}", "page": "第 {n} 页 共 {m} 页",
+    zh={
+        "range": "登记期间：{a} 至 {b}",
+        "asof": "截至：{a}",
+        "printed": "打印时间：{t}",
+        "page": "第 {n} 页 共 {m} 页",
         "empty": "（本期无记录）",
-        "sign": "保密员（签字）：______________      复核人（签字）：______________      日期：______年____月____日"},
-    en={"range": "Period: {a} to {b}", "asof": "As of: {a}", "printed": "Printed: {t}", "page": "Page {n} of {m}",
+        "sign": "保密员（签字）：______________      复核人（签字）：______________      日期：______年____月____日",
+    },
+    en={
+        "range": "Period: {a} to {b}",
+        "asof": "As of: {a}",
+        "printed": "Printed: {t}",
+        "page": "Page {n} of {m}",
         "empty": "(nothing in this period)",
-        "sign": "Custodian (signature): ______________    Checked by: ______________    Date: ____________"},
+        "sign": "Custodian (signature): ______________    Checked by: ______________    Date: ____________",
+    },
 )
 
 
@@ -71,7 +81,7 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int = M
         last = lines[max_lines - 1]
         while last and font.getlength(last + "…") > width:
             last = last[:-1]
-        lines = lines[:max_lines - 1] + [last + "…"]
+        lines = lines[: max_lines - 1] + [last + "…"]
     return lines
 
 
@@ -85,15 +95,18 @@ class _Layout:
         total = sum(c.width for c in reg.columns)
         self.widths = [round(inner * c.width / total) for c in reg.columns]
         self.widths[-1] = inner - sum(self.widths[:-1])
-        self.header_lines = [wrap(h, self.head, w - 2 * PAD, 3) for h, w in zip(reg.headings(lang), self.widths,
-                                                                                 strict=True)]
+        self.header_lines = [
+            wrap(h, self.head, w - 2 * PAD, 3) for h, w in zip(reg.headings(lang), self.widths, strict=True)
+        ]
         self.header_h = max(len(x) for x in self.header_lines) * round(HEAD_PX * 1.3) + 2 * PAD
         self.top = MARGIN + UNIT_PX + TITLE_PX + 3 * 18 + TEXT_PX + 10  # where the table starts
         self.bottom = PAGE[1] - MARGIN - 2 * self.line_h - 30  # where the table must end
 
     def rows(self) -> list[list[list[str]]]:
-        return [[wrap(cell, self.text, w - 2 * PAD) for cell, w in zip(row, self.widths, strict=True)]
-                for row in self.reg.cells()]
+        return [
+            [wrap(cell, self.text, w - 2 * PAD) for cell, w in zip(row, self.widths, strict=True)]
+            for row in self.reg.cells()
+        ]
 
     def paginate(self) -> list[list[list[list[str]]]]:
         pages: list[list[list[list[str]]]] = [[]]
@@ -108,8 +121,9 @@ class _Layout:
         return pages
 
 
-def render_pages(reg: Register, *, lang: str = "zh", fonts: Fonts | None = None,
-                 printed: datetime | None = None) -> list[Image.Image]:
+def render_pages(
+    reg: Register, *, lang: str = "zh", fonts: Fonts | None = None, printed: datetime | None = None
+) -> list[Image.Image]:
     """The register's pages as 1-bit images."""
     fonts = fonts or default_fonts()
     lay = _Layout(reg, fonts, lang)
@@ -144,7 +158,15 @@ def _head(d: ImageDraw.ImageDraw, reg: Register, fonts: Fonts, lang: str, stamp:
     if reg.unit:
         d.text((cx, y), reg.unit, font=_font(fonts, UNIT_PX), fill=0, anchor="mt")
     y += UNIT_PX + 18
-    d.text((cx, y), reg.title(lang), font=_font(fonts, TITLE_PX), fill=0, anchor="mt", stroke_width=1, stroke_fill=0)
+    d.text(
+        (cx, y),
+        reg.title(lang),
+        font=_font(fonts, TITLE_PX),
+        fill=0,
+        anchor="mt",
+        stroke_width=1,
+        stroke_fill=0,
+    )
     y += TITLE_PX + 2 * 18
     small = _font(fonts, TEXT_PX)
     if reg.date_from == reg.date_to and reg.kind == "review":
@@ -169,18 +191,36 @@ def _foot(d: ImageDraw.ImageDraw, fonts: Fonts, lang: str, n: int, total: int) -
     small = _font(fonts, TEXT_PX)
     y = PAGE[1] - MARGIN - 2 * round(TEXT_PX * 1.3)
     d.text((MARGIN, y), WORDS("sign", lang), font=small, fill=0)
-    d.text((PAGE[0] // 2, PAGE[1] - MARGIN), WORDS("page", lang).format(n=n, m=total), font=small, fill=0,
-           anchor="md")
+    d.text(
+        (PAGE[0] // 2, PAGE[1] - MARGIN),
+        WORDS("page", lang).format(n=n, m=total),
+        font=small,
+        fill=0,
+        anchor="md",
+    )
 
 
-def write_pdf(reg: Register, path: Path, *, lang: str = "zh", fonts: Fonts | None = None,
-              printed: datetime | None = None) -> int:
+def write_pdf(
+    reg: Register,
+    path: Path,
+    *,
+    lang: str = "zh",
+    fonts: Fonts | None = None,
+    printed: datetime | None = None,
+) -> int:
     """Write the register as a multi-page A4 PDF; returns the number of pages."""
     images = render_pages(reg, lang=lang, fonts=fonts, printed=printed)
     tmp = path.with_name(path.name + ".part")
     try:
-        images[0].save(tmp, "PDF", save_all=True, append_images=images[1:], resolution=DPI,
-                       title=reg.title(lang), author=reg.unit or "custody")
+        images[0].save(
+            tmp,
+            "PDF",
+            save_all=True,
+            append_images=images[1:],
+            resolution=DPI,
+            title=reg.title(lang),
+            author=reg.unit or "custody",
+        )
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -58,7 +58,12 @@ class Frame:
 
 
 def render(
-    label: Label, size: str | LabelSize = "50x30", dpi: int = 300, *, fonts: Fonts | None = None, lang: str = "zh"
+    label: Label,
+    size: str | LabelSize = "50x30",
+    dpi: int = 300,
+    *,
+    fonts: Fonts | None = None,
+    lang: str = "zh",
 ) -> Image.Image:
     """One label as a mode '1' image of the label's size in dots, with its dpi recorded in `info`."""
     size = label_size(size)
@@ -120,18 +125,23 @@ def _badge(canvas: Image.Image, f: Frame, label: BadgeLabel, size: LabelSize, fo
     _symbol(canvas, f, fonts, modules(label.badge), label.badge, y + top_h + gap, bars_h, code_h, size)
 
 
-
-
-
 def _symbol(
-    canvas: Image.Image, f: Frame, fonts: Fonts, bars_modules: str, code: str, y: int, bars_h: int,
-    code_h: int, size: LabelSize,
+    canvas: Image.Image,
+    f: Frame,
+    fonts: Fonts,
+    bars_modules: str,
+    code: str,
+    y: int,
+    bars_h: int,
+    code_h: int,
+    size: LabelSize,
 ) -> int:
     """Bars centred across the label with the code under them; returns the y below the code."""
     bars: Bars = fit_bars(bars_modules, f.width - f.margin, f.dpi, size.name)
     if bars_h < mm_to_dots(5, f.dpi):
         raise InvalidInput(
-            f"标签尺寸 {size.name} 太矮，条码高度不足 5 mm", f"label size {size.name} is too short for 5 mm tall bars"
+            f"标签尺寸 {size.name} 太矮，条码高度不足 5 mm",
+            f"label size {size.name} is too short for 5 mm tall bars",
         )
     x = (f.width - bars.width) // 2
     bars.draw(canvas, x, y, bars_h)

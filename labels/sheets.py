@@ -62,7 +62,9 @@ def sheet(value: str | Sheet) -> Sheet:
     if key in SHEETS:
         return SHEETS[key]
     names = ", ".join(SHEETS)
-    raise InvalidInput(f"未知的标签纸“{value}”；可用：{names}", f"unknown label sheet {value!r}; allowed: {names}")
+    raise InvalidInput(
+        f"未知的标签纸“{value}”；可用：{names}", f"unknown label sheet {value!r}; allowed: {names}"
+    )
 
 
 def check_skip(s: Sheet, skip: int) -> int:

@@ -37,8 +37,15 @@ class Line:
         """The thresholded glyphs as a 1-bit mask, and its offset from the pen position."""
         left, top, right, bottom = self.font.getbbox(self.text, anchor="ls", stroke_width=self.stroke)
         grey = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
-        ImageDraw.Draw(grey).text((-left, -top), self.text, font=self.font, fill=255, anchor="ls",
-                                  stroke_width=self.stroke, stroke_fill=255)
+        ImageDraw.Draw(grey).text(
+            (-left, -top),
+            self.text,
+            font=self.font,
+            fill=255,
+            anchor="ls",
+            stroke_width=self.stroke,
+            stroke_fill=255,
+        )
         return grey.point(THRESHOLD, "1"), left, top
 
     def draw(self, canvas: Image.Image, x: int, top: int, *, right: bool = False) -> None:
@@ -50,8 +57,15 @@ class Line:
 
 
 def set_line(
-    fonts: Fonts, text: str, width: int, px: int, *, min_px: int | None = None, bold: bool = False,
-    mono: bool = False, truncate: bool = True,
+    fonts: Fonts,
+    text: str,
+    width: int,
+    px: int,
+    *,
+    min_px: int | None = None,
+    bold: bool = False,
+    mono: bool = False,
+    truncate: bool = True,
 ) -> Line:
     """The text at the largest size up to `px` (not below `min_px`) that fits `width` dots.
 

@@ -33,7 +33,7 @@ def compress(hexdata: str, row_chars: int) -> str:
     out: list[str] = []
     previous = None
     for start in range(0, len(hexdata), row_chars):
-        row = hexdata[start:start + row_chars]
+        row = hexdata[start : start + row_chars]
         if row == previous:
             out.append(":")
             continue

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 from click.testing import CliRunner, Result
 from core_support import BACKENDS, pg_database
 
-from custody import actions, lookup
+from custody.actions import core as actions
 from custody.clock import FixedClock
-from custody.models import Event, Item, Person, Station, proxy
-from custody.store import Store
+from custody.models.core import Event, Item, Person, Station, proxy
+from custody.reports import lookup
+from custody.store.core import Store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)  # a working Monday
@@ -52,8 +53,9 @@ class Office:
 
     def lend(self, code: str, who: str, station: str = "保密室") -> actions.Outcome:
         approver = self.people["wang"] if Item.get(Item.code == code).level == "top-secret" else None
-        out = actions.check_out(self.store, code, self.people[who], self.station(station), actor="test",
-                                approver=approver)
+        out = actions.check_out(
+            self.store, code, self.people[who], self.station(station), actor="test", approver=approver
+        )
         assert out.outcome == "checked_out", out.message
         return out
 
@@ -70,20 +72,46 @@ def build(store: Store, clock: FixedClock, url: str, home: Path) -> Office:
     actions.add_station(store, "保密室", "safe", actor="test")
     actions.add_station(store, "阅文室", "reading-room", actor="test")
     people = {
-        "zhang": actions.add_person(store, "张三", badge="B001", clearance="secret", dept="综合科", actor="test"),
+        "zhang": actions.add_person(
+            store, "张三", badge="B001", clearance="secret", dept="综合科", actor="test"
+        ),
         "li": actions.add_person(store, "李四", badge="B002", clearance="confidential", actor="test"),
-        "wang": actions.add_person(store, "王主任", badge="L001", clearance="top-secret", role="leader", actor="test"),
-        "zhao": actions.add_person(store, "赵保密员", badge="C001", clearance="top-secret", role="custodian",
-                                   actor="test"),
-        "qian": actions.add_person(store, "钱保密员", badge="C002", clearance="top-secret", role="custodian",
-                                   actor="test"),
+        "wang": actions.add_person(
+            store, "王主任", badge="L001", clearance="top-secret", role="leader", actor="test"
+        ),
+        "zhao": actions.add_person(
+            store, "赵保密员", badge="C001", clearance="top-secret", role="custodian", actor="test"
+        ),
+        "qian": actions.add_person(
+            store, "钱保密员", badge="C002", clearance="top-secret", role="custodian", actor="test"
+        ),
     }
-    secret = [i.code for i in actions.receive(store, title="年度工作要点", level="secret", copies=3, period="10y",
-                                               doc_no="办发〔2026〕12号", issuer="县委办公室", home="保密室", actor="test")]
-    top = actions.receive(store, title="绝密通知", level="top-secret", period="30y", home="保密室", actor="test")[0].code
-    seal = actions.receive(store, title="办公室印章", level="internal", kind="seal", home="保密室", actor="test")[0].code
-    reading = [i.code for i in actions.receive(store, title="学习材料", level="internal", copies=2, home="阅文室",
-                                                actor="test")]
+    secret = [
+        i.code
+        for i in actions.receive(
+            store,
+            title="年度工作要点",
+            level="secret",
+            copies=3,
+            period="10y",
+            doc_no="办发〔2026〕12号",
+            issuer="县委办公室",
+            home="保密室",
+            actor="test",
+        )
+    ]
+    top = actions.receive(
+        store, title="绝密通知", level="top-secret", period="30y", home="保密室", actor="test"
+    )[0].code
+    seal = actions.receive(
+        store, title="办公室印章", level="internal", kind="seal", home="保密室", actor="test"
+    )[0].code
+    reading = [
+        i.code
+        for i in actions.receive(
+            store, title="学习材料", level="internal", copies=2, home="阅文室", actor="test"
+        )
+    ]
     return Office(store, clock, url, home, people, secret, top, seal, reading)
 
 
@@ -93,7 +121,11 @@ def office_at(tmp_path: Path, start: datetime = MONDAY, backend: str = "sqlite")
     clock = FixedClock(start.astimezone(UTC))
     home = tmp_path / "home"
     with ExitStack() as stack:
-        url = f"sqlite:///{home / 'custody.db'}" if backend == "sqlite" else stack.enter_context(pg_database())
+        url = (
+            f"sqlite:///{home / 'custody.store.db'}"
+            if backend == "sqlite"
+            else stack.enter_context(pg_database())
+        )
         store = Store.open(url, clock=clock, lang="zh", create=True)
         try:
             yield build(store, clock, url, home)
@@ -102,11 +134,9 @@ def office_at(tmp_path: Path, start: datetime = MONDAY, backend: str = "sqlite")
 
 
 def cli_command():
-    """The real `custody` group, with the closing-time commands registered if custody.cli does not yet."""
-    from custody import cli_closing
-    from custody.cli import cli
-    if "sweep" not in cli.commands:
-        cli_closing.register(cli)
+    """The real `custody` group."""
+    from custody.cli.main import cli
+
     return cli
 
 
@@ -122,7 +152,9 @@ def run_cli(office: Office, *args: str, lang: str = "zh") -> Result:
 
 def recent_morning(days_back: int = 7) -> datetime:
     """09:00 Shanghai, some days before now: for CLI tests, whose clock is the system's."""
-    return (datetime.now(SHANGHAI) - timedelta(days=days_back)).replace(hour=9, minute=0, second=0, microsecond=0)
+    return (datetime.now(SHANGHAI) - timedelta(days=days_back)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
 
 
 class WebhookReceiver:

@@ -29,18 +29,15 @@ from core_support import (
     staff,
 )
 
-from custody import actions
-from custody.cli_serve import wait_healthy
+from custody.actions import core as actions
+from custody.cli.serve import wait_healthy
 from custody.clock import FixedClock
-from custody.models import Event, Item, Person, Station
-from custody.models_scan import Scan
-from custody.store import Store
+from custody.models.core import Event, Item, Person, Station
+from custody.models.scan import Scan
+from custody.store.core import Store
 
-# Runs the real CLI; registers `serve` first if custody.cli does not (yet) wire it.
-SERVE_BOOT = ("from custody.cli import cli, main\n"
-              "from custody import cli_serve\n"
-              "'serve' in cli.commands or cli_serve.register(cli)\n"
-              "main()\n")
+# Runs the real CLI in a fresh interpreter.
+SERVE_BOOT = "from custody.cli.main import main\nmain()\n"
 
 
 @dataclass
@@ -78,11 +75,19 @@ def build_office(store: Store, home: Path, url: str) -> Office:
     for name, kind in (("保密室", "safe"), ("阅文室", "reading-room")):
         _, tokens[name] = actions.add_station(store, name, kind, actor="test")
     people = staff(store, custodian_rfid="010063E9AE")
-    secret = [i.code for i in actions.receive(store, title="年度工作要点", level="secret", copies=3,
-                                               home="保密室", actor="test")]
+    secret = [
+        i.code
+        for i in actions.receive(
+            store, title="年度工作要点", level="secret", copies=3, home="保密室", actor="test"
+        )
+    ]
     top = actions.receive(store, title="绝密通知", level="top-secret", home="保密室", actor="test")[0].code
-    conf = [i.code for i in actions.receive(store, title="会议纪要", level="confidential", copies=2,
-                                             home="阅文室", actor="test")]
+    conf = [
+        i.code
+        for i in actions.receive(
+            store, title="会议纪要", level="confidential", copies=2, home="阅文室", actor="test"
+        )
+    ]
     return Office(store, url, home, tokens, people, secret, top, conf)
 
 
@@ -96,7 +101,7 @@ def office(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) ->
     """The office on a fixed clock (for the domain tests and the in-thread server), on SQLite and, when
     CUSTODY_TEST_PG names a server, on a fresh PostgreSQL database too."""
     with open_store(request.param, tmp_path, clock) as store:
-        url = f"sqlite:///{tmp_path / 'custody.db'}" if request.param == "sqlite" else ""
+        url = f"sqlite:///{tmp_path / 'custody.store.db'}" if request.param == "sqlite" else ""
         yield build_office(store, tmp_path, url)
 
 
@@ -105,7 +110,9 @@ def open_live_office(home: Path, backend: str = "sqlite") -> Iterator[Office]:
     """The office on the system clock (for servers in other processes, which use it too): in
     `home`'s SQLite file, or (backend "postgres") in a fresh PostgreSQL database."""
     home.mkdir(parents=True, exist_ok=True)
-    with nullcontext(f"sqlite:///{home / 'custody.db'}") if backend == "sqlite" else pg_database() as url:
+    with (
+        nullcontext(f"sqlite:///{home / 'custody.store.db'}") if backend == "sqlite" else pg_database() as url
+    ):
         store = Store.open(url, lang="zh", create=True)
         try:
             yield build_office(store, home, url)
@@ -125,7 +132,8 @@ def new_id() -> str:
 
 def scan(office: Office, code: str, station: str = "保密室", **kw: Any) -> dict[str, Any]:
     """One scan through the domain (no HTTP): its answer."""
-    from custody.scan import ScanInput, submit
+    from custody.scan.station import ScanInput, submit
+
     return submit(office.store, office.station(station), ScanInput(code, kw.pop("scan_id", new_id()), **kw))
 
 
@@ -144,15 +152,17 @@ class Client:
         if lang:
             self.http.headers["Accept-Language"] = lang
 
-    def scan(self, code: str, scan_id: str | None = None, scanned_at: datetime | str | None = None,
-             **kwargs: Any) -> dict[str, Any]:
+    def scan(
+        self, code: str, scan_id: str | None = None, scanned_at: datetime | str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """Post one scan; assert 200; the answer."""
         r = self.post_scan(code, scan_id, scanned_at, **kwargs)
         assert r.status_code == 200, r.text
         return r.json()
 
-    def post_scan(self, code: str, scan_id: str | None = None, scanned_at: datetime | str | None = None,
-                  **kwargs: Any) -> requests.Response:
+    def post_scan(
+        self, code: str, scan_id: str | None = None, scanned_at: datetime | str | None = None, **kwargs: Any
+    ) -> requests.Response:
         body: dict[str, Any] = {"code": code, "scan_id": scan_id or new_id()}
         if scanned_at is not None:
             body["scanned_at"] = scanned_at.isoformat() if isinstance(scanned_at, datetime) else scanned_at
@@ -204,8 +214,13 @@ class ServeProcess:
         env.pop("CUSTODY_DB", None)
         if self.db:
             env["CUSTODY_DB"] = self.db
-        self.proc = subprocess.Popen([sys.executable, "-c", SERVE_BOOT, "serve", "--port", "0", *self.args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SERVE_BOOT, "serve", "--port", "0", *self.args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # blocks until the server listens (or the process dies)
         m = re.search(r"serving on (http://\S+)", line)

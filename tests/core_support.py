@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
-from custody import actions
+from custody.actions import core as actions
 from custody.clock import FixedClock
-from custody.db import is_sqlite
-from custody.store import Store
+from custody.store.core import Store
+from custody.store.db import is_sqlite
 
 PG_URL = os.environ.get("CUSTODY_TEST_PG", "")
 BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -62,7 +62,7 @@ def url_of(store: Store) -> str:
 def open_store(backend: str, tmp_path: Path, clock: FixedClock | None = None) -> Iterator[Store]:
     clock = clock or FixedClock(START)
     if backend == "sqlite":
-        store = Store.open(f"sqlite:///{tmp_path / 'custody.db'}", clock=clock, lang="zh", create=True)
+        store = Store.open(f"sqlite:///{tmp_path / 'custody.store.db'}", clock=clock, lang="zh", create=True)
         try:
             yield store
         finally:
@@ -79,12 +79,22 @@ def open_store(backend: str, tmp_path: Path, clock: FixedClock | None = None) ->
 def staff(store: Store, custodian_rfid: str | None = None) -> dict:
     """Staff of each clearance, a leader and a custodian."""
     return {
-        "zhang": actions.add_person(store, "张三", badge="B001", clearance="secret", dept="综合科", actor="test"),
+        "zhang": actions.add_person(
+            store, "张三", badge="B001", clearance="secret", dept="综合科", actor="test"
+        ),
         "li": actions.add_person(store, "李四", badge="B002", clearance="confidential", actor="test"),
-        "wang": actions.add_person(store, "王主任", badge="L001", clearance="top-secret", role="leader",
-                                   actor="test"),
-        "zhao": actions.add_person(store, "赵保密员", badge="C001", clearance="top-secret", role="custodian",
-                                   actor="test", rfid=custodian_rfid),
+        "wang": actions.add_person(
+            store, "王主任", badge="L001", clearance="top-secret", role="leader", actor="test"
+        ),
+        "zhao": actions.add_person(
+            store,
+            "赵保密员",
+            badge="C001",
+            clearance="top-secret",
+            role="custodian",
+            actor="test",
+            rfid=custodian_rfid,
+        ),
     }
 
 

@@ -6,7 +6,7 @@ import threading
 
 from core_support import wait_for
 
-from custody.models_scan import Scan
+from custody.models.scan import Scan
 from devices.agent import Agent
 from devices.backoff import Backoff
 from devices.client import ServiceClient
@@ -32,20 +32,32 @@ def test_thousand_scans_across_three_restarts_of_the_real_service(live_office, s
     assert url.endswith(f":{port}")
     codes = [f"T{i:04d}" for i in range(1000)]
     with Spool(tmp_path / "spool.db") as spool:
-        agent = Agent(spool, ServiceClient(url, live_office.tokens["保密室"]), backoff=Backoff(0.01, 0.1),
-                      dedup_window=0, idle_poll=0.05)
+        agent = Agent(
+            spool,
+            ServiceClient(url, live_office.tokens["保密室"]),
+            backoff=Backoff(0.01, 0.1),
+            dedup_window=0,
+            idle_poll=0.05,
+        )
         agent.start()
         try:
-            feeder = threading.Thread(target=lambda: [agent.scan(c, "/dev/custody/safe") for c in codes],
-                                      daemon=True)
+            feeder = threading.Thread(
+                target=lambda: [agent.scan(c, "/dev/custody/safe") for c in codes], daemon=True
+            )
             feeder.start()
             for outage in range(3):
-                wait_for(lambda n=outage: len(recorded(live_office)) >= 150 * (n + 1), timeout=120,
-                         what="progress before an outage")
+                wait_for(
+                    lambda n=outage: len(recorded(live_office)) >= 150 * (n + 1),
+                    timeout=120,
+                    what="progress before an outage",
+                )
                 assert serve_process.stop() == 0
                 failures = agent.backoff.failures
-                wait_for(lambda f=failures: agent.backoff.failures >= f + 2, timeout=30,
-                         what="the agent noticing the outage")
+                wait_for(
+                    lambda f=failures: agent.backoff.failures >= f + 2,
+                    timeout=30,
+                    what="the agent noticing the outage",
+                )
                 serve_process.start()
             feeder.join(60)
             wait_for(lambda: spool.pending_count() == 0, timeout=120, what="the spool to drain")

@@ -11,7 +11,7 @@ import pytest
 import requests
 from conftest import Client, Service, new_id
 
-from custody import actions
+from custody.actions import core as actions
 
 
 def assert_error(r: requests.Response, status: int) -> str:
@@ -32,8 +32,10 @@ def scan_body() -> dict:
     return {"code": "B001", "scan_id": new_id()}
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer wrong-token", "Basic dXNlcjpwYXNz",
-                                    "Bearer " + "x" * 300, "Token abc"])
+@pytest.mark.parametrize(
+    "header",
+    [None, "", "Bearer", "Bearer wrong-token", "Basic dXNlcjpwYXNz", "Bearer " + "x" * 300, "Token abc"],
+)
 def test_missing_or_wrong_token_is_401_and_stores_nothing(service: Service, header: str | None) -> None:
     counts = service.office.counts()
     headers = {"Authorization": header} if header is not None else {}
@@ -61,8 +63,14 @@ def test_revoked_and_rotated_tokens_are_401(service: Service) -> None:
 
 
 def test_reads_need_a_token(service: Service) -> None:
-    for path in ("/api/v1/items", "/api/v1/people", "/api/v1/stations", "/api/v1/out", "/api/v1/scans/exceptions",
-                 f"/api/v1/items/{service.office.secret[0]}"):
+    for path in (
+        "/api/v1/items",
+        "/api/v1/people",
+        "/api/v1/stations",
+        "/api/v1/out",
+        "/api/v1/scans/exceptions",
+        f"/api/v1/items/{service.office.secret[0]}",
+    ):
         assert_error(requests.get(service.url + path, timeout=10), 401)
     assert requests.get(service.url + "/api/v1/health", timeout=10).status_code == 200
 
@@ -81,7 +89,9 @@ BAD_BODIES = {
 @pytest.mark.parametrize("name", list(BAD_BODIES))
 def test_malformed_bodies_are_400(c: Client, service: Service, name: str) -> None:
     counts = service.office.counts()
-    assert_error(c.post("/api/v1/scans", data=BAD_BODIES[name], headers={"Content-Type": "application/json"}), 400)
+    assert_error(
+        c.post("/api/v1/scans", data=BAD_BODIES[name], headers={"Content-Type": "application/json"}), 400
+    )
     assert service.office.counts() == counts
 
 
@@ -107,7 +117,11 @@ BAD_SCANS = {
     "scanned_at before 2000": {"code": "B001", "scan_id": SID, "scanned_at": "1999-12-31T23:59:59Z"},
     "scanned_at overflows": {"code": "B001", "scan_id": SID, "scanned_at": "9999-12-31T23:59:59-23:59"},
     "scanned_at a number": {"code": "B001", "scan_id": SID, "scanned_at": 1764464100},
-    "scanned_at too long": {"code": "B001", "scan_id": SID, "scanned_at": "2026-11-30T09:15:00" + "0" * 60 + "Z"},
+    "scanned_at too long": {
+        "code": "B001",
+        "scan_id": SID,
+        "scanned_at": "2026-11-30T09:15:00" + "0" * 60 + "Z",
+    },
 }
 
 
@@ -123,7 +137,8 @@ def test_invalid_fields_are_400_naming_the_field(c: Client, service: Service, na
 def test_errors_in_english_on_request(service: Service) -> None:
     en = service.client(lang="en")
     assert assert_error(en.post("/api/v1/scans", json={"code": "B001", "scan_id": "x"}), 400).startswith(
-        "the field scan_id must be a UUID")
+        "the field scan_id must be a UUID"
+    )
 
 
 def test_a_batch_with_one_bad_scan_stores_none_of_it(c: Client, service: Service) -> None:
@@ -135,13 +150,16 @@ def test_a_batch_with_one_bad_scan_stores_none_of_it(c: Client, service: Service
     assert service.office.counts() == counts
 
 
-@pytest.mark.parametrize("body", [
-    {"event": "exploded", "device": "/dev/x", "at": "2026-11-30T09:00:00Z"},
-    {"event": "connected", "device": "", "at": "2026-11-30T09:00:00Z"},
-    {"event": "connected", "device": "/dev/x"},
-    {"event": "connected", "device": "/dev/x", "at": "soon"},
-    {"event": "connected", "device": "x" * 201, "at": "2026-11-30T09:00:00Z"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"event": "exploded", "device": "/dev/x", "at": "2026-11-30T09:00:00Z"},
+        {"event": "connected", "device": "", "at": "2026-11-30T09:00:00Z"},
+        {"event": "connected", "device": "/dev/x"},
+        {"event": "connected", "device": "/dev/x", "at": "soon"},
+        {"event": "connected", "device": "x" * 201, "at": "2026-11-30T09:00:00Z"},
+    ],
+)
 def test_bad_device_events_are_400(c: Client, service: Service, body: dict) -> None:
     counts = service.office.counts()
     assert_error(c.post("/api/v1/stations/events", json=body), 400)
@@ -187,8 +205,18 @@ def test_unknown_paths_and_methods_answer_in_the_one_error_shape(c: Client, serv
     assert_error(c.http.put(service.url + "/api/v1/items", timeout=10), 405)
 
 
-@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "501"}, {"limit": "ten"}, {"offset": "-1"},
-                                   {"status": "borrowed"}, {"level": "cosmic"}, {"holder": "B\u0001"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"limit": "0"},
+        {"limit": "501"},
+        {"limit": "ten"},
+        {"offset": "-1"},
+        {"status": "borrowed"},
+        {"level": "cosmic"},
+        {"holder": "B\u0001"},
+    ],
+)
 def test_bad_query_parameters_are_400(c: Client, query: dict) -> None:
     assert_error(c.get("/api/v1/items", **query), 400)
 

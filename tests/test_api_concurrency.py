@@ -9,10 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from conftest import Client, Service, new_id
 
-from custody import actions
-from custody.models import Event
-from custody.models_scan import Scan
-from custody.verify import verify
+from custody.actions import core as actions
+from custody.ledger.verify import verify
+from custody.models.core import Event
+from custody.models.scan import Scan
 
 
 def test_the_same_scan_50_times_from_10_threads_is_one_event_and_49_duplicates(service: Service) -> None:
@@ -44,9 +44,15 @@ def test_twenty_stations_at_once_keep_their_sessions_apart(service: Service) -> 
     stations = []
     for n in range(20):
         _, token = actions.add_station(o.store, f"阅文室{n:02d}", "reading-room", actor="test")
-        person = actions.add_person(o.store, f"人员{n:02d}", badge=f"P{n:03d}", clearance="secret", actor="test")
-        codes = [i.code for i in actions.receive(o.store, title=f"文件{n}", level="secret", copies=3,
-                                                  home=f"阅文室{n:02d}", actor="test")]
+        person = actions.add_person(
+            o.store, f"人员{n:02d}", badge=f"P{n:03d}", clearance="secret", actor="test"
+        )
+        codes = [
+            i.code
+            for i in actions.receive(
+                o.store, title=f"文件{n}", level="secret", copies=3, home=f"阅文室{n:02d}", actor="test"
+            )
+        ]
         stations.append((token, person, codes))
     mark = o.last_seq()
     start = threading.Barrier(20)
@@ -85,7 +91,10 @@ def test_twenty_stations_at_once_keep_their_sessions_apart(service: Service) -> 
     assert reads and set(reads) == {200}  # reading while 20 stations write: no busy errors
     for n, answers in enumerate(results):
         outcomes = [a["outcome"] for a in answers]
-        assert outcomes == (["badge"] + ["checked_out"] * 3 + ["returned"] * 3 + ["command"]) * 3, (n, outcomes)
+        assert outcomes == (["badge"] + ["checked_out"] * 3 + ["returned"] * 3 + ["command"]) * 3, (
+            n,
+            outcomes,
+        )
         assert all(a["person"]["badge"] == f"P{n:03d}" for a in answers)
     events = o.events_since(mark)
     assert len(events) == 20 * 3 * 6

@@ -16,8 +16,19 @@ from conftest import Service
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 EXAMPLE = re.compile(r"```sh\n(.*?)```\n```json\n(.*?)```", re.S)
-COMPARED = ("outcome", "duplicate", "status", "event", "device", "error", "total", "limit", "offset",
-            "next_offset", "scan_id")
+COMPARED = (
+    "outcome",
+    "duplicate",
+    "status",
+    "event",
+    "device",
+    "error",
+    "total",
+    "limit",
+    "offset",
+    "next_offset",
+    "scan_id",
+)
 
 
 def examples() -> list[tuple[str, Any]]:
@@ -30,7 +41,9 @@ def check(answer: Any, sample: Any, where: str) -> None:
         assert set(answer) == set(sample), f"{where}: keys {sorted(answer)} != {sorted(sample)}"
         for key in COMPARED:
             if key in sample and not isinstance(sample[key], (dict, list)):
-                assert answer[key] == sample[key], f"{where}: {key} is {answer[key]!r}, documented {sample[key]!r}"
+                assert answer[key] == sample[key], (
+                    f"{where}: {key} is {answer[key]!r}, documented {sample[key]!r}"
+                )
         if "answers" in sample:
             assert len(answer["answers"]) == len(sample["answers"]), where
             for n, (a, s) in enumerate(zip(answer["answers"], sample["answers"], strict=True)):
@@ -39,8 +52,13 @@ def check(answer: Any, sample: Any, where: str) -> None:
 
 def test_the_docs_have_examples_for_every_endpoint_kind() -> None:
     text = " ".join(cmd for cmd, _ in examples())
-    for path in ("/api/v1/scans", "/api/v1/scans/batch", "/api/v1/stations/events", "/api/v1/items",
-                 "/api/v1/health"):
+    for path in (
+        "/api/v1/scans",
+        "/api/v1/scans/batch",
+        "/api/v1/stations/events",
+        "/api/v1/items",
+        "/api/v1/health",
+    ):
         assert path in text
     assert len(examples()) >= 9
 
@@ -49,8 +67,12 @@ def test_the_docs_have_examples_for_every_endpoint_kind() -> None:
 def test_the_curl_examples_answer_as_documented(service: Service) -> None:
     if service.office.url == "":
         pytest.skip("the examples run once, on SQLite")
-    env = {**os.environ, "URL": service.url, "TOKEN": service.office.tokens["保密室"],
-           "ITEM": service.office.secret[0]}
+    env = {
+        **os.environ,
+        "URL": service.url,
+        "TOKEN": service.office.tokens["保密室"],
+        "ITEM": service.office.secret[0],
+    }
     for n, (cmd, sample) in enumerate(examples()):
         r = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, env=env, timeout=60)
         assert r.returncode == 0, f"example {n}: {cmd}\n{r.stderr}"

@@ -16,8 +16,9 @@ def test_label_png_and_pdf_decode_to_the_item_code(service, office):
     assert png.status_code == 200 and png.headers["Content-Type"] == "image/png"
     image = Image.open(io.BytesIO(png.content))
     assert [r.text for r in zxingcpp.read_barcodes(image.convert("L"))] == [code]
-    pdf = requests.get(f"{service.url}/api/v1/items/{code}/label.pdf", headers=headers,
-                       params={"dpi": "203"}, timeout=10)
+    pdf = requests.get(
+        f"{service.url}/api/v1/items/{code}/label.pdf", headers=headers, params={"dpi": "203"}, timeout=10
+    )
     assert pdf.status_code == 200 and pdf.headers["Content-Type"] == "application/pdf"
     page = pypdfium2.PdfDocument(pdf.content)[0].render(scale=4).to_pil()
     assert [r.text for r in zxingcpp.read_barcodes(page.convert("L"))] == [code]
@@ -27,11 +28,13 @@ def test_label_errors_are_json(service, office):
     headers = {"Authorization": f"Bearer {office.tokens['保密室']}"}
     code = office.secret[0]
     assert requests.get(f"{service.url}/api/v1/items/{code}/label.png", timeout=10).status_code == 401
-    bad = requests.get(f"{service.url}/api/v1/items/{code}/label.png", headers=headers, params={"dpi": "72"},
-                       timeout=10)
+    bad = requests.get(
+        f"{service.url}/api/v1/items/{code}/label.png", headers=headers, params={"dpi": "72"}, timeout=10
+    )
     assert bad.status_code == 400 and "72" in bad.json()["error"]
-    small = requests.get(f"{service.url}/api/v1/items/{code}/label.png", headers=headers,
-                         params={"size": "10x5"}, timeout=10)
+    small = requests.get(
+        f"{service.url}/api/v1/items/{code}/label.png", headers=headers, params={"size": "10x5"}, timeout=10
+    )
     assert small.status_code == 400 and "error" in small.json()
     missing = requests.get(f"{service.url}/api/v1/items/123456789010/label.png", headers=headers, timeout=10)
     assert missing.status_code in (400, 404) and "error" in missing.json()

@@ -29,9 +29,13 @@ def check_against_spec(spec: dict[str, Any], method: str, template: str, r: requ
     status = str(r.status_code)
     assert status in operation["responses"], f"{method} {template}: {status} is not declared ({r.text[:200]})"
     assert r.headers["Content-Type"].startswith("application/json")
-    root = {**spec, "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$ref": _pointer("paths", template, method.lower(), "responses", status, "content",
-                             "application/json", "schema")}
+    root = {
+        **spec,
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": _pointer(
+            "paths", template, method.lower(), "responses", status, "content", "application/json", "schema"
+        ),
+    }
     errors = [e.message for e in jsonschema_rs.validator_for(root).iter_errors(r.json())]
     assert not errors, f"{method} {template} {status}: {errors[:3]}"
 
@@ -65,8 +69,19 @@ def test_real_answers_match_the_description(service: Service, clock: FixedClock)
 
     check("GET", "/api/v1/health", anonymous.get(service.url + "/api/v1/health"), 200)
     clock.advance(hours=1)
-    for code in ("B001", o.secret[0], o.secret[0], o.top_secret, "C001", "L001", o.top_secret, "CMD-UNDO",
-                 "CMD-END", "UNKNOWN-1", "CMD-NOPE"):
+    for code in (
+        "B001",
+        o.secret[0],
+        o.secret[0],
+        o.top_secret,
+        "C001",
+        "L001",
+        o.top_secret,
+        "CMD-UNDO",
+        "CMD-END",
+        "UNKNOWN-1",
+        "CMD-NOPE",
+    ):
         check("POST", "/api/v1/scans", c.post_scan(code), 200)
     c.scan("B002")
     check("POST", "/api/v1/scans", c.post_scan("B001", scanned_at=clock.now() - timedelta(minutes=10)), 200)
@@ -76,15 +91,35 @@ def test_real_answers_match_the_description(service: Service, clock: FixedClock)
     sid = new_id()
     c.post_scan("B001", sid)
     check("POST", "/api/v1/scans", service.client("阅文室").post_scan("B001", sid), 409)
-    check("POST", "/api/v1/scans/batch",
-          c.post("/api/v1/scans/batch", json={"scans": [{"code": "B001", "scan_id": new_id()},
-                                                        {"code": o.secret[1], "scan_id": new_id()}]}), 200)
+    check(
+        "POST",
+        "/api/v1/scans/batch",
+        c.post(
+            "/api/v1/scans/batch",
+            json={
+                "scans": [{"code": "B001", "scan_id": new_id()}, {"code": o.secret[1], "scan_id": new_id()}]
+            },
+        ),
+        200,
+    )
     check("POST", "/api/v1/scans/batch", c.post("/api/v1/scans/batch", json={"scans": []}), 400)
-    check("POST", "/api/v1/stations/events",
-          c.post("/api/v1/stations/events",
-                 json={"event": "connected", "device": "/dev/custody/s1", "at": "2026-11-30T09:00:00+08:00"}), 200)
+    check(
+        "POST",
+        "/api/v1/stations/events",
+        c.post(
+            "/api/v1/stations/events",
+            json={"event": "connected", "device": "/dev/custody/s1", "at": "2026-11-30T09:00:00+08:00"},
+        ),
+        200,
+    )
     check("POST", "/api/v1/stations/events", c.post("/api/v1/stations/events", json={"event": "x"}), 400)
-    for path in ("/api/v1/items", "/api/v1/out", "/api/v1/people", "/api/v1/stations", "/api/v1/scans/exceptions"):
+    for path in (
+        "/api/v1/items",
+        "/api/v1/out",
+        "/api/v1/people",
+        "/api/v1/stations",
+        "/api/v1/scans/exceptions",
+    ):
         check("GET", path, c.get(path), 200)
         check("GET", path, c.get(path, limit=1, offset=1), 200)
         check("GET", path, c.get(path, limit=0), 400)
@@ -114,16 +149,28 @@ def test_fuzzing_from_the_description_finds_no_server_error(service: Service, mo
     )
 
     token = service.office.tokens["保密室"]
-    config = schemathesis.config.SchemathesisConfig.from_dict({"auth": {"openapi": {"stationToken": {"bearer": token}}}})
+    config = schemathesis.config.SchemathesisConfig.from_dict(
+        {"auth": {"openapi": {"stationToken": {"bearer": token}}}}
+    )
     schema = schemathesis.openapi.from_dict(openapi.spec(), config=config)
-    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
     if mode == "negative":
         checks.append(negative_data_rejection)
     http = requests.Session()
     seen: list[int] = []
 
-    @settings(max_examples=FUZZ_EXAMPLES * len(ROUTES), deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=FUZZ_EXAMPLES * len(ROUTES),
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=schema.as_strategy(generation_mode=GenerationMode(mode)))
     def fuzz(case: Any) -> None:
         response = case.call(base_url=service.url, session=http)

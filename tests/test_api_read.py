@@ -25,7 +25,9 @@ def test_items_filtered_and_paginated(service: Service) -> None:
     assert c.get("/api/v1/items", holder="B001").json()["total"] == 2
     assert c.get("/api/v1/items", holder="B002").json()["total"] == 0
     assert c.get("/api/v1/items", holder="NOBODY").json()["total"] == 0
-    assert {i["code"] for i in c.get("/api/v1/items", station="阅文室").json()["items"]} == set(o.confidential)
+    assert {i["code"] for i in c.get("/api/v1/items", station="阅文室").json()["items"]} == set(
+        o.confidential
+    )
     assert c.get("/api/v1/items", station="阅文室", status="out").json()["total"] == 0
     assert c.get("/api/v1/items", station="nowhere").json()["total"] == 0
 
@@ -47,7 +49,13 @@ def test_one_item_with_its_history(service: Service) -> None:
 def test_what_is_out_top_secret_first_then_longest_out(service: Service, clock) -> None:
     o = service.office
     c = service.client()
-    assert c.get("/api/v1/out").json() == {"items": [], "total": 0, "limit": 50, "offset": 0, "next_offset": None}
+    assert c.get("/api/v1/out").json() == {
+        "items": [],
+        "total": 0,
+        "limit": 50,
+        "offset": 0,
+        "next_offset": None,
+    }
     c.scan("C001")
     c.scan(o.secret[1])
     clock.advance(seconds=30)
@@ -65,9 +73,18 @@ def test_people(service: Service) -> None:
     c = service.client()
     page = c.get("/api/v1/people").json()
     assert page["total"] == 4
-    assert page["people"][0] == {"name": "张三", "badge": "B001", "role": "staff", "clearance": "secret",
-                                 "dept": "综合科", "active": True}
-    assert [p["badge"] for p in c.get("/api/v1/people", limit=2, offset=2).json()["people"]] == ["L001", "C001"]
+    assert page["people"][0] == {
+        "name": "张三",
+        "badge": "B001",
+        "role": "staff",
+        "clearance": "secret",
+        "dept": "综合科",
+        "active": True,
+    }
+    assert [p["badge"] for p in c.get("/api/v1/people", limit=2, offset=2).json()["people"]] == [
+        "L001",
+        "C001",
+    ]
 
 
 def test_stations_with_their_open_sessions(service: Service, clock) -> None:
@@ -85,6 +102,10 @@ def test_stations_with_their_open_sessions(service: Service, clock) -> None:
 def test_the_openapi_description_and_health_need_no_token(service: Service) -> None:
     import requests
 
-    from custody.schema import SCHEMA_VERSION
+    from custody.store.migrations import SCHEMA_VERSION
+
     assert requests.get(service.url + "/api/v1/openapi.json", timeout=10).json()["openapi"].startswith("3.")
-    assert requests.get(service.url + "/api/v1/health", timeout=10).json() == {"status": "ok", "schema_version": SCHEMA_VERSION}
+    assert requests.get(service.url + "/api/v1/health", timeout=10).json() == {
+        "status": "ok",
+        "schema_version": SCHEMA_VERSION,
+    }

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from conftest import Service, kinds, new_id
 
-from custody import actions
+from custody.actions import core as actions
 from custody.clock import FixedClock
-from custody.models import Event
-from custody.models_scan import Scan
-from custody.verify import verify
+from custody.ledger.verify import verify
+from custody.models.core import Event
+from custody.models.scan import Scan
 
 ANSWER_KEYS = {"scan_id", "outcome", "message", "item", "person", "duplicate"}
 
@@ -23,10 +23,20 @@ def test_every_outcome_over_http_with_the_ledger_after_it(service: Service) -> N
 
     a = c.scan("B001")
     assert set(a) == ANSWER_KEYS and a["outcome"] == "badge" and a["duplicate"] is False
-    assert a["person"] == {"name": "张三", "badge": "B001", "role": "staff", "clearance": "secret", "dept": "综合科"}
+    assert a["person"] == {
+        "name": "张三",
+        "badge": "B001",
+        "role": "staff",
+        "clearance": "secret",
+        "dept": "综合科",
+    }
 
     b = c.scan(o.secret[0])
-    assert b["outcome"] == "checked_out" and b["item"]["status"] == "out" and b["item"]["holder"]["badge"] == "B001"
+    assert (
+        b["outcome"] == "checked_out"
+        and b["item"]["status"] == "out"
+        and b["item"]["holder"]["badge"] == "B001"
+    )
 
     r = c.scan(o.secret[0])
     assert r["outcome"] == "returned" and r["item"]["status"] == "in" and r["item"]["holder"] is None
@@ -49,8 +59,13 @@ def test_every_outcome_over_http_with_the_ledger_after_it(service: Service) -> N
 
     events = o.events_since(mark)
     assert kinds(events) == ["checked_out", "returned", "refused", "session_approved", "checked_out"]
-    assert [e.person for e in events] == [o.people["zhang"].id, o.people["zhang"].id, o.people["zhang"].id,
-                                          o.people["zhao"].id, o.people["zhao"].id]
+    assert [e.person for e in events] == [
+        o.people["zhang"].id,
+        o.people["zhang"].id,
+        o.people["zhang"].id,
+        o.people["zhao"].id,
+        o.people["zhao"].id,
+    ]
     assert json.loads(events[-1].data)["approver"] == o.people["wang"].id
     assert all(e.actor == "station:保密室" and e.station == "保密室" for e in events)
     # every scan is stored with its answer, the unknown one included
@@ -105,8 +120,10 @@ def test_batch_endpoint(service: Service) -> None:
     o = service.office
     c = service.client()
     ids = [new_id() for _ in range(4)]
-    body = {"scans": [{"code": "B001", "scan_id": ids[0]}] +
-            [{"code": code, "scan_id": sid} for code, sid in zip(o.secret, ids[1:], strict=True)]}
+    body = {
+        "scans": [{"code": "B001", "scan_id": ids[0]}]
+        + [{"code": code, "scan_id": sid} for code, sid in zip(o.secret, ids[1:], strict=True)]
+    }
     r = c.post("/api/v1/scans/batch", json=body)
     assert r.status_code == 200, r.text
     answers = r.json()["answers"]
@@ -122,14 +139,18 @@ def test_device_events_are_ledger_events(service: Service) -> None:
     c = service.client("阅文室")
     mark = o.last_seq()
     for event in ("connected", "disconnected"):
-        r = c.post("/api/v1/stations/events",
-                   json={"event": event, "device": "/dev/custody/scanner-room", "at": "2026-11-30T09:01:02+08:00"})
+        r = c.post(
+            "/api/v1/stations/events",
+            json={"event": event, "device": "/dev/custody/scanner-room", "at": "2026-11-30T09:01:02+08:00"},
+        )
         assert r.status_code == 200, r.text
         assert r.json()["event"] == event and r.json()["at"] == "2026-11-30T09:01:02+08:00"
     events = o.events_since(mark)
     assert kinds(events) == ["device_connected", "device_disconnected"]
     assert events[0].station == "阅文室" and json.loads(events[0].data) == {
-        "device": "/dev/custody/scanner-room", "at": "2026-11-30T01:01:02+00:00"}
+        "device": "/dev/custody/scanner-room",
+        "at": "2026-11-30T01:01:02+00:00",
+    }
     assert verify().ok
 
 
@@ -145,6 +166,8 @@ def test_late_scans_over_http_and_the_exceptions_list(service: Service, clock: F
     page = r.json()
     assert page["total"] == 1
     (x,) = page["exceptions"]
-    assert x["scan_id"] == late["scan_id"] and x["exception"] == "station_moved_on" and x["station"] == "保密室"
+    assert (
+        x["scan_id"] == late["scan_id"] and x["exception"] == "station_moved_on" and x["station"] == "保密室"
+    )
     assert x["code"] == "B001" and x["message"] == late["message"] and x["item"] is None
     assert o.counts()[1] == 2

@@ -33,8 +33,21 @@ def home(tmp_path):
 
 
 def test_a_working_session(home):
-    codes = run(home, "item", "receive", "--title", "年度工作要点", "--level", "机密", "--copies", "2",
-                "--period", "10y", "--doc-no", "办发〔2026〕12号").stdout.split()
+    codes = run(
+        home,
+        "item",
+        "receive",
+        "--title",
+        "年度工作要点",
+        "--level",
+        "机密",
+        "--copies",
+        "2",
+        "--period",
+        "10y",
+        "--doc-no",
+        "办发〔2026〕12号",
+    ).stdout.split()
     assert len(codes) == 2 and all(len(c) == 12 for c in codes)
     out = run(home, "check-out", codes[0], "--to", "B001")
     assert out.stdout.startswith("checked_out ") and "张三" in out.stdout
@@ -50,7 +63,9 @@ def test_a_working_session(home):
 
 
 def test_json_of_what_is_created(home):
-    p = json.loads(run(home, "person", "add", "李四", "--badge", "B002", "--clearance", "秘密", "--json").stdout)
+    p = json.loads(
+        run(home, "person", "add", "李四", "--badge", "B002", "--clearance", "秘密", "--json").stdout
+    )
     assert p == {"name": "李四", "badge": "B002", "role": "staff", "clearance": "confidential", "dept": ""}
     st = json.loads(run(home, "station", "add", "阅文室", "--kind", "阅文室", "--json").stdout)
     assert st["kind"] == "reading-room" and len(st["token"]) > 30
@@ -68,21 +83,24 @@ def test_refused_check_out_exits_1_and_is_recorded(home):
     assert history[-1]["kind"] == "refused" and history[-1]["data"]["reason"] == "clearance_too_low"
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["item", "receive", "--title", "x", "--level", "bogus"], "bogus"),
-    (["item", "receive", "--title", "x", "--level", "secret", "--kind", "scroll"], "scroll"),
-    (["item", "receive", "--title", "x", "--level", "secret", "--period", "forever"], "forever"),
-    (["person", "add", "某", "--badge", "B001", "--clearance", "secret"], "B001"),
-    (["item", "show", "123456789010"], "123456789010"),
-    (["--db", "mysql://nowhere/x", "out"], "mysql://nowhere/x"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["item", "receive", "--title", "x", "--level", "bogus"], "bogus"),
+        (["item", "receive", "--title", "x", "--level", "secret", "--kind", "scroll"], "scroll"),
+        (["item", "receive", "--title", "x", "--level", "secret", "--period", "forever"], "forever"),
+        (["person", "add", "某", "--badge", "B001", "--clearance", "secret"], "B001"),
+        (["item", "show", "123456789010"], "123456789010"),
+        (["--db", "mysql://nowhere/x", "out"], "mysql://nowhere/x"),
+    ],
+)
 def test_bad_input_gets_one_line_and_writes_nothing(home, args, needle):
-    before = sqlite3.connect(home / "custody.db").execute("SELECT count(*) FROM event").fetchone()[0]
+    before = sqlite3.connect(home / "custody.store.db").execute("SELECT count(*) FROM event").fetchone()[0]
     proc = run(home, *args, ok=False)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in proc.stderr
-    after = sqlite3.connect(home / "custody.db").execute("SELECT count(*) FROM event").fetchone()[0]
+    after = sqlite3.connect(home / "custody.store.db").execute("SELECT count(*) FROM event").fetchone()[0]
     assert after == before
 
 
@@ -99,7 +117,7 @@ def test_usage_errors_exit_2(home):
 
 
 def test_newer_schema_is_refused(home):
-    db = sqlite3.connect(home / "custody.db")
+    db = sqlite3.connect(home / "custody.store.db")
     db.execute("UPDATE schema_info SET version = version + 5")
     db.commit()
     proc = run(home, "--lang", "en", "out", ok=False)
@@ -113,7 +131,7 @@ def test_uninitialised_home_says_run_init(tmp_path):
 
 def test_verify_names_the_tampered_event(home):
     run(home, "item", "receive", "--title", "x", "--level", "secret")
-    db = sqlite3.connect(home / "custody.db")
+    db = sqlite3.connect(home / "custody.store.db")
     db.execute("DROP TRIGGER event_no_update")
     db.execute("UPDATE event SET actor = 'forger' WHERE seq = 2")
     db.commit()
@@ -131,7 +149,7 @@ def test_backup_while_in_use(home, tmp_path):
 
 
 def test_every_command_has_help_with_an_example():
-    from custody.cli import cli
+    from custody.cli.main import cli
 
     def walk(group, prefix):
         for name, cmd in group.commands.items():

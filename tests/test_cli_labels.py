@@ -13,8 +13,21 @@ def test_receive_with_labels_and_label_again(tmp_path):
     home = tmp_path / "home"
     run(home, "init")
     run(home, "station", "add", "保密室", "--kind", "safe")
-    codes = run(home, "item", "receive", "--title", "t", "--level", "机密", "--copies", "2", "--period", "10y",
-                "--labels", str(tmp_path / "sheet.pdf")).stdout.split()
+    codes = run(
+        home,
+        "item",
+        "receive",
+        "--title",
+        "t",
+        "--level",
+        "机密",
+        "--copies",
+        "2",
+        "--period",
+        "10y",
+        "--labels",
+        str(tmp_path / "sheet.pdf"),
+    ).stdout.split()
     assert (tmp_path / "sheet.pdf").stat().st_size > 0
     written = run(home, "label", codes[1], "--out", str(tmp_path / "one.png"), "--dpi", "203").stdout.split()
     assert decode(written[0]) == [codes[1]]

@@ -9,11 +9,13 @@ from datetime import UTC, timedelta
 import pytest
 from closing_support import BACKENDS, MONDAY, WebhookReceiver, local, office_at, run_cli
 
-from custody import actions, closing, sweep
+from custody.actions import core as actions
 from custody.clock import FixedClock
+from custody.closing import schedule as closing
 from custody.errors import Refused
-from custody.models import Event
-from custody.models_closing import ClosingCheck, SweepRecord
+from custody.models.closing import ClosingCheck, SweepRecord
+from custody.models.core import Event
+from custody.reports import sweep
 
 
 @pytest.fixture(params=BACKENDS)
@@ -72,8 +74,11 @@ def test_a_late_run_records_the_closing_moment_from_the_ledger(office):
     office.at("17:40")
     office.give_back(office.secret[0])
     office.at("19:00")
-    safe = [r for r in closing.run_due_sweeps(office.store, office.clock.now()) if r.kind == "closing"
-            and r.station.name == "保密室"][0]
+    safe = [
+        r
+        for r in closing.run_due_sweeps(office.store, office.clock.now())
+        if r.kind == "closing" and r.station.name == "保密室"
+    ][0]
     assert outstanding(safe) == [office.secret[0]] and safe.at == local(MONDAY, "17:30")
     assert safe.recorded_at == local(MONDAY, "19:00")
 
@@ -164,8 +169,12 @@ def test_scheduler_thread_records_and_notifies_a_real_webhook(tmp_path):
             office.lend(office.secret[0], "zhang")
             office.at("17:30")
             clock = FixedClock(office.clock.now())
-            scheduler = closing.ClosingScheduler(lambda: office.store, clock, interval=0.05,
-                                                 deliver=lambda store, rec: closing_deliver(store, rec))
+            scheduler = closing.ClosingScheduler(
+                lambda: office.store,
+                clock,
+                interval=0.05,
+                deliver=lambda store, rec: closing_deliver(store, rec),
+            )
             scheduler.start()
             try:
                 assert hook.wait_for(1)
@@ -185,12 +194,14 @@ def test_scheduler_thread_records_and_notifies_a_real_webhook(tmp_path):
 
 
 def closing_deliver(store, record):
-    from custody import notify
+    from custody.closing import notify
+
     return notify.deliver(store, record, sleep=lambda _s: None)
 
 
 def test_cli_closing_commands(tmp_path):
     from closing_support import recent_morning
+
     with office_at(tmp_path, recent_morning()) as office:
         office.at("10:00")
         office.lend(office.secret[0], "zhang")
@@ -200,8 +211,9 @@ def test_cli_closing_commands(tmp_path):
         assert run_cli(office, "closing", "check", "保密室", "--by", "C001").exit_code == 1
         refused = run_cli(office, "closing", "close", "保密室", "--by", "B001")
         assert refused.exit_code == 1 and "张三" in refused.stderr
-        listed = json.loads(run_cli(office, "closing", "list", "--from", "2000-01-01", "--to", "2999-12-31",
-                                    "--json").stdout)
+        listed = json.loads(
+            run_cli(office, "closing", "list", "--from", "2000-01-01", "--to", "2999-12-31", "--json").stdout
+        )
         assert [(c["closed_by"], c["out_count"]) for c in listed["checks"]] == [("赵保密员", 1)]
         assert run_cli(office, "closing", "set-time", "阅文室", "16:45").stdout.strip() == "阅文室: 16:45"
         assert "阅文室: 默认" in run_cli(office, "closing", "set-time", "阅文室", "default").stdout
@@ -212,7 +224,7 @@ def test_every_closing_command_has_help_with_an_example():
     from click.testing import CliRunner
     from closing_support import cli_command
 
-    from custody import cli_closing
+    from custody.cli import closing as cli_closing
 
     cli = cli_command()
 
@@ -223,9 +235,18 @@ def test_every_closing_command_has_help_with_an_example():
         else:
             yield path, cmd
 
-    ours = [c.name for c in (cli_closing.sweep_cmd, cli_closing.count, cli_closing.closing_cmd,
-                             cli_closing.register_cmd, cli_closing.review, cli_closing.import_cmd,
-                             cli_closing.notify_cmd)]
+    ours = [
+        c.name
+        for c in (
+            cli_closing.sweep_cmd,
+            cli_closing.count,
+            cli_closing.closing_cmd,
+            cli_closing.register_cmd,
+            cli_closing.review,
+            cli_closing.import_cmd,
+            cli_closing.notify_cmd,
+        )
+    ]
     paths = [p for name in ours for p, _ in walk(cli.commands[name], [name])]
     assert len(paths) == 15
     for path in paths:
@@ -237,9 +258,13 @@ def test_the_domain_modules_import_no_pil_bottle_serial_or_evdev():
     """DESIGN.md layout rule: custody/ imports none of them (only the CLI wires labels/ in)."""
     import subprocess
     import sys
-    code = ("import sys\n"
-            "import custody.sweep, custody.closing, custody.inventory, custody.registers, custody.importer, "
-            "custody.notify, custody.workdays, custody.models_closing, custody.cli_closing\n"
-            "bad = [m for m in ('PIL', 'bottle', 'serial', 'evdev', 'labels') if m in sys.modules]\n"
-            "assert not bad, bad\n")
+
+    code = (
+        "import sys\n"
+        "import custody.reports.sweep, custody.closing.schedule, custody.actions.inventory, "
+        "custody.reports.registers, custody.importer.core, custody.closing.notify, custody.closing.workdays, "
+        "custody.models.closing, custody.cli.closing\n"
+        "bad = [m for m in ('PIL', 'bottle', 'serial', 'evdev', 'labels') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

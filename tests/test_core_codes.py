@@ -20,14 +20,14 @@ def test_new_codes_are_twelve_digits_valid_and_never_start_with_99():
 @given(st.integers(min_value=10**10, max_value=10**11 - 1), st.integers(0, 11), st.integers(1, 9))
 def test_every_single_digit_error_is_refused(body, pos, delta):
     code = str(body) + codes.damm_digit(str(body))
-    wrong = code[:pos] + str((int(code[pos]) + delta) % 10) + code[pos + 1:]
+    wrong = code[:pos] + str((int(code[pos]) + delta) % 10) + code[pos + 1 :]
     assert not codes.damm_valid(wrong)
 
 
 @given(st.integers(min_value=10**10, max_value=10**11 - 1), st.integers(0, 10))
 def test_every_adjacent_swap_is_refused(body, pos):
     code = str(body) + codes.damm_digit(str(body))
-    swapped = code[:pos] + code[pos + 1] + code[pos] + code[pos + 2:]
+    swapped = code[:pos] + code[pos + 1] + code[pos] + code[pos + 2 :]
     if swapped != code:
         assert not codes.damm_valid(swapped)
 
@@ -48,8 +48,16 @@ def test_rfid_forms_match_each_other():
         codes.rfid_canonical("12345")
 
 
-@pytest.mark.parametrize("text,slug", [("secret", "secret"), ("机密", "secret"), ("Top secret", "top-secret"),
-                                       ("绝密", "top-secret"), ("内部", "internal")])
+@pytest.mark.parametrize(
+    "text,slug",
+    [
+        ("secret", "secret"),
+        ("机密", "secret"),
+        ("Top secret", "top-secret"),
+        ("绝密", "top-secret"),
+        ("内部", "internal"),
+    ],
+)
 def test_levels_accept_slug_chinese_and_english(text, slug):
     assert vocab.level(text).slug == slug
 
@@ -60,10 +68,20 @@ def test_unknown_level_lists_what_is_allowed():
     assert "bogus" in err.value.en and "top-secret" in err.value.en and "绝密" in err.value.zh
 
 
-@pytest.mark.parametrize("text,spec", [("10y", "10y"), ("10年", "10y"), ("6m", "6m"), ("6个月", "6m"),
-                                       ("until:2030-06-30", "until:2030-06-30"), ("长期", "long-term"),
-                                       ("long-term", "long-term"), ("condition:会议结束后", "condition:会议结束后"),
-                                       ("", "")])
+@pytest.mark.parametrize(
+    "text,spec",
+    [
+        ("10y", "10y"),
+        ("10年", "10y"),
+        ("6m", "6m"),
+        ("6个月", "6m"),
+        ("until:2030-06-30", "until:2030-06-30"),
+        ("长期", "long-term"),
+        ("long-term", "long-term"),
+        ("condition:会议结束后", "condition:会议结束后"),
+        ("", ""),
+    ],
+)
 def test_periods(text, spec):
     assert vocab.period(text).spec == spec
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from core_support import BACKENDS, PG_URL, office, open_store, pg_database, url_of, wait_for
 
-from custody import actions
-from custody.db import is_sqlite
-from custody.models import Event, Item, LedgerHead
-from custody.store import Store
-from custody.verify import verify
+from custody.actions import core as actions
+from custody.ledger.verify import verify
+from custody.models.core import Event, Item, LedgerHead
+from custody.store.core import Store
+from custody.store.db import is_sqlite
 
 
 def test_eight_threads_on_sqlite(tmp_path):
@@ -45,8 +45,9 @@ def test_eight_threads_on_sqlite(tmp_path):
 
 WORKER = """
 import sys
-from custody import actions, lookup
-from custody.store import Store
+from custody.actions import core as actions
+from custody.reports import lookup
+from custody.store.core import Store
 store = Store.open(sys.argv[1])
 st = lookup.station("保密室")
 p = lookup.person_by_badge("B001")
@@ -65,7 +66,9 @@ def test_two_processes_on_postgresql(tmp_path):
         office(store)
         a, b = actions.receive(store, title="要点", level="secret", copies=2, actor="t")
         store.db.close()
-        procs = [subprocess.Popen([sys.executable, str(script), url, code, "40"]) for code in (a.code, b.code)]
+        procs = [
+            subprocess.Popen([sys.executable, str(script), url, code, "40"]) for code in (a.code, b.code)
+        ]
         assert [p.wait(timeout=180) for p in procs] == [0, 0]
         store = Store.open(url)
         report = verify()
@@ -76,8 +79,9 @@ def test_two_processes_on_postgresql(tmp_path):
 
 HOLD_OR_TRY = """
 import sys
-from custody import actions, lookup
-from custody.store import Store
+from custody.actions import core as actions
+from custody.reports import lookup
+from custody.store.core import Store
 store = Store.open(sys.argv[1])
 code, badge, hold = sys.argv[2], sys.argv[3], sys.argv[4] == "hold"
 with store.writing():
@@ -92,10 +96,17 @@ print("committed", flush=True)
 def waiting_for_a_lock(store: Store, pid: int) -> bool:
     """Whether process `pid` (SQLite: on the lock file) or some backend (PostgreSQL) waits for a lock."""
     if is_sqlite(store.db):
-        return any(" FLOCK " in line and "->" in line and f" {pid} " in line
-                   for line in Path("/proc/locks").read_text().splitlines())
-    return store.db.execute_sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                "AND wait_event_type = 'Lock'").fetchone()[0] > 0
+        return any(
+            " FLOCK " in line and "->" in line and f" {pid} " in line
+            for line in Path("/proc/locks").read_text().splitlines()
+        )
+    return (
+        store.db.execute_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        ).fetchone()[0]
+        > 0
+    )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -108,14 +119,19 @@ def test_a_writer_of_another_process_decides_on_what_was_committed_before_it(bac
         office(store)
         code = actions.receive(store, title="要点", level="secret", actor="t")[0].code
         url = url_of(store)
-        holder = subprocess.Popen([sys.executable, str(script), url, code, "B001", "hold"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        holder = subprocess.Popen(
+            [sys.executable, str(script), url, code, "B001", "hold"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         other = None
         try:
             assert holder.stdout is not None and holder.stdin is not None
             assert holder.stdout.readline().strip() == "checked_out"
-            other = subprocess.Popen([sys.executable, str(script), url, code, "C001", "go"],
-                                     stdout=subprocess.PIPE, text=True)
+            other = subprocess.Popen(
+                [sys.executable, str(script), url, code, "C001", "go"], stdout=subprocess.PIPE, text=True
+            )
             wait_for(lambda: waiting_for_a_lock(store, other.pid), what="the second writer to wait")
             holder.stdin.write("\n")
             holder.stdin.flush()
@@ -134,8 +150,8 @@ def test_a_writer_of_another_process_decides_on_what_was_committed_before_it(bac
 
 MORE = """
 import sys
-from custody import actions
-from custody.store import Store
+from custody.actions import core as actions
+from custody.store.core import Store
 store = Store.open(sys.argv[1])
 actions.receive(store, title="又一份", level="secret", actor="p")
 """

@@ -2,8 +2,8 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-from custody import policy
-from custody.policy import (
+from custody.rules import loans as policy
+from custody.rules.loans import (
     Allowed,
     ApprovalFacts,
     CheckOutFacts,
@@ -75,7 +75,9 @@ def test_p10_top_secret_needs_a_leader():
 
 def test_p10_only_a_leader_approves_and_not_for_themselves():
     zhang_ts = PersonFacts(1, "张三", "staff", "top-secret")
-    assert policy.decide_check_out(facts(item=TOP, person=zhang_ts, approver=BOSS_LIKE)).reason == "needs_leader"
+    assert (
+        policy.decide_check_out(facts(item=TOP, person=zhang_ts, approver=BOSS_LIKE)).reason == "needs_leader"
+    )
     assert policy.decide_check_out(facts(item=TOP, person=WANG, approver=WANG)).reason == "needs_leader"
 
 
@@ -85,16 +87,24 @@ def test_p10_an_approval_given_beforehand_counts_inside_its_window_only():
     d = policy.decide_check_out(facts(item=TOP, person=zhang_ts, approvals=(ok,)))
     assert isinstance(d, Allowed) and d.approval == ok
     late = ApprovalFacts(7, 1, TOP.code, "王主任", NOW - timedelta(hours=3), NOW - timedelta(hours=1))
-    assert policy.decide_check_out(facts(item=TOP, person=zhang_ts, approvals=(late,))).reason == "needs_leader"
+    assert (
+        policy.decide_check_out(facts(item=TOP, person=zhang_ts, approvals=(late,))).reason == "needs_leader"
+    )
     other_item = ApprovalFacts(7, 1, "000000000000", "王主任", NOW, NOW + timedelta(hours=1))
-    assert policy.decide_check_out(facts(item=TOP, person=zhang_ts, approvals=(other_item,))).reason == "needs_leader"
+    assert (
+        policy.decide_check_out(facts(item=TOP, person=zhang_ts, approvals=(other_item,))).reason
+        == "needs_leader"
+    )
     used = ApprovalFacts(7, 1, TOP.code, "王主任", NOW, NOW + timedelta(hours=1), used=True)
-    assert policy.decide_check_out(facts(item=TOP, person=zhang_ts, approvals=(used,))).reason == "needs_leader"
+    assert (
+        policy.decide_check_out(facts(item=TOP, person=zhang_ts, approvals=(used,))).reason == "needs_leader"
+    )
 
 
 def test_p12_return_by_someone_else_is_accepted_and_flagged():
-    out = ItemFacts(SECRET.code, SECRET.title, "document", "secret", status="out", holder=ZHANG, since=NOW,
-                    home="保密室")
+    out = ItemFacts(
+        SECRET.code, SECRET.title, "document", "secret", status="out", holder=ZHANG, since=NOW, home="保密室"
+    )
     d = policy.decide_return(ReturnFacts(item=out, station="保密室", now=NOW, presenter=LI))
     assert isinstance(d, Allowed) and d.flags == ("returned_by_other",)
     d = policy.decide_return(ReturnFacts(item=out, station="保密室", now=NOW, presenter=ZHANG))
@@ -102,7 +112,9 @@ def test_p12_return_by_someone_else_is_accepted_and_flagged():
 
 
 def test_return_at_another_station_is_flagged():
-    out = ItemFacts(SECRET.code, SECRET.title, "document", "secret", status="out", holder=ZHANG, home="保密室")
+    out = ItemFacts(
+        SECRET.code, SECRET.title, "document", "secret", status="out", holder=ZHANG, home="保密室"
+    )
     d = policy.decide_return(ReturnFacts(item=out, station="阅文室", now=NOW))
     assert d.flags == ("returned_elsewhere",)
 
@@ -112,11 +124,15 @@ def test_return_of_an_item_that_is_in_is_refused():
 
 
 def test_p5_top_secret_seals_and_letters_live_in_a_safe():
-    assert policy.decide_receive(ReceiveFacts("top-secret", "document", "阅文室", "reading-room")).reason == \
-        "home_not_safe"
+    assert (
+        policy.decide_receive(ReceiveFacts("top-secret", "document", "阅文室", "reading-room")).reason
+        == "home_not_safe"
+    )
     assert policy.decide_receive(ReceiveFacts("internal", "seal", "柜台", "desk")).reason == "home_not_safe"
     assert policy.decide_receive(ReceiveFacts("internal", "letter", "柜台", "desk")).reason == "home_not_safe"
-    assert isinstance(policy.decide_receive(ReceiveFacts("secret", "document", "阅文室", "reading-room")), Allowed)
+    assert isinstance(
+        policy.decide_receive(ReceiveFacts("secret", "document", "阅文室", "reading-room")), Allowed
+    )
     assert isinstance(policy.decide_receive(ReceiveFacts("top-secret", "seal", "保密室", "safe")), Allowed)
 
 

@@ -12,10 +12,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from custody import actions, ledger
-from custody.models import Event, Item, to_text
-from custody.replay import replay
-from custody.verify import verify
+from custody.actions import core as actions
+from custody.ledger import chain as ledger
+from custody.ledger.replay import replay
+from custody.ledger.verify import verify
+from custody.models.core import Event, Item, to_text
 
 PEOPLE = ("zhang", "li", "wang", "zhao")
 LEVELS = ("top-secret", "secret", "confidential", "internal", "unclassified")
@@ -49,8 +50,14 @@ def make_machine(backend: str):
         def check_out(self, data, who, with_leader):
             code = data.draw(st.sampled_from(self.codes))
             self.store.clock.advance(minutes=1)
-            actions.check_out(self.store, code, self.o[who], self.o["safe"], actor="sm",
-                              approver=self.o["wang"] if with_leader else None)
+            actions.check_out(
+                self.store,
+                code,
+                self.o[who],
+                self.o["safe"],
+                actor="sm",
+                approver=self.o["wang"] if with_leader else None,
+            )
             self.actions_done += 1
 
         @precondition(lambda self: self.codes)
@@ -58,8 +65,13 @@ def make_machine(backend: str):
         def return_item(self, data, who, at_room):
             code = data.draw(st.sampled_from(self.codes))
             self.store.clock.advance(minutes=1)
-            actions.return_item(self.store, code, self.o["room"] if at_room else self.o["safe"], actor="sm",
-                                presenter=self.o[who] if who else None)
+            actions.return_item(
+                self.store,
+                code,
+                self.o["room"] if at_room else self.o["safe"],
+                actor="sm",
+                presenter=self.o[who] if who else None,
+            )
             self.actions_done += 1
 
         @precondition(lambda self: self.codes)
@@ -82,8 +94,11 @@ def make_machine(backend: str):
             assert set(states) == set(rows)
             for code, s in states.items():
                 row = rows[code]
-                assert (s.status, s.holder, s.since) == (row.status, row.holder_id,
-                                                         to_text(row.since) if row.since else None)
+                assert (s.status, s.holder, s.since) == (
+                    row.status,
+                    row.holder_id,
+                    to_text(row.since) if row.since else None,
+                )
 
         @invariant()
         def verify_passes_and_every_action_is_an_event(self):
@@ -93,8 +108,9 @@ def make_machine(backend: str):
     return Custody
 
 
-SETTINGS = settings(max_examples=15, stateful_step_count=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=15, stateful_step_count=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 for _backend in BACKENDS:
     _machine = make_machine(_backend)

@@ -6,11 +6,12 @@ import peewee
 import pytest
 from core_support import BACKENDS, office, open_store
 
-from custody import actions, schema
+from custody.actions import core as actions
 from custody.errors import Conflict, InvalidInput, NotFound, Refused, StorageError
-from custody.models import Event, Item, Person, SchemaInfo, Tag
-from custody.store import Store
-from custody.verify import verify
+from custody.ledger.verify import verify
+from custody.models.core import Event, Item, Person, SchemaInfo, Tag
+from custody.store import migrations as schema
+from custody.store.core import Store
 
 
 @pytest.fixture(params=BACKENDS)
@@ -25,8 +26,17 @@ def events() -> int:
 
 def test_receive_registers_each_copy_with_its_number(store):
     o = office(store)
-    items = actions.receive(store, title="年度工作要点", level="机密", copies=3, doc_no="办发〔2026〕12号",
-                            issuer="县委办公室", period="10y", received_by="C001", actor="test")
+    items = actions.receive(
+        store,
+        title="年度工作要点",
+        level="机密",
+        copies=3,
+        doc_no="办发〔2026〕12号",
+        issuer="县委办公室",
+        period="10y",
+        received_by="C001",
+        actor="test",
+    )
     assert [i.copy_no for i in items] == [1, 2, 3]
     assert len({i.code for i in items}) == 3
     assert all(i.home_id == o["safe"].id and i.status == "in" and i.period == "10y" for i in items)
@@ -41,11 +51,14 @@ def test_copy_numbers_of_one_document_are_unique(store):
     actions.receive(store, title="通知", level="secret", copies=2, doc_no="办发1号", issuer="县委", actor="t")
     before = events()
     with pytest.raises(Conflict) as err:
-        actions.receive(store, title="通知", level="secret", copies=1, doc_no="办发1号", issuer="县委", actor="t")
+        actions.receive(
+            store, title="通知", level="secret", copies=1, doc_no="办发1号", issuer="县委", actor="t"
+        )
     assert "000001" in err.value.zh
     assert events() == before
-    more = actions.receive(store, title="通知", level="secret", first_copy=3, doc_no="办发1号", issuer="县委",
-                           actor="t")
+    more = actions.receive(
+        store, title="通知", level="secret", first_copy=3, doc_no="办发1号", issuer="县委", actor="t"
+    )
     assert more[0].copy_no == 3
 
 
@@ -59,10 +72,16 @@ def test_p5_refused_receive_is_recorded_and_registers_nothing(store):
     assert json.loads(refusal.data)["reason"] == "home_not_safe"
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"level": "bogus"}, {"level": "secret", "kind": "scroll"}, {"level": "secret", "period": "forever"},
-    {"level": "secret", "copies": 0}, {"level": "secret", "home": "nowhere"},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"level": "bogus"},
+        {"level": "secret", "kind": "scroll"},
+        {"level": "secret", "period": "forever"},
+        {"level": "secret", "copies": 0},
+        {"level": "secret", "home": "nowhere"},
+    ],
+)
 def test_bad_input_writes_nothing(store, kwargs):
     office(store)
     before = events()
@@ -106,7 +125,11 @@ def test_refusals_are_recorded_p24(store):
     out = actions.check_out(store, it.code, o["li"], o["safe"], actor="t")
     assert out.outcome == "refused" and "李四" in out.message and "秘密" in out.message
     ev = Event.select().where(Event.kind == "refused").get()
-    assert ev.item == it.code and ev.person == o["li"].id and json.loads(ev.data)["reason"] == "clearance_too_low"
+    assert (
+        ev.item == it.code
+        and ev.person == o["li"].id
+        and json.loads(ev.data)["reason"] == "clearance_too_low"
+    )
     assert Item.get_by_id(it.id).status == "in"
 
 
@@ -173,7 +196,8 @@ def test_unreadable_database_urls(url):
 
 
 def test_rfid_scan_of_either_form_finds_the_tag(store):
-    from custody import lookup
+    from custody.reports import lookup
+
     o = office(store)
     p = actions.add_person(store, "孙六", badge="B006", clearance="secret", rfid="010063E9AE", actor="t")
     assert lookup.tag_for_scan("010063E9AE").person_id == p.id

@@ -3,10 +3,10 @@
 import pytest
 from core_support import BACKENDS, office, open_store
 
-from custody import actions
-from custody.db import is_sqlite
-from custody.models import Event, Item
-from custody.verify import verify
+from custody.actions import core as actions
+from custody.ledger.verify import verify
+from custody.models.core import Event, Item
+from custody.store.db import is_sqlite
 
 
 @pytest.fixture(params=BACKENDS)
@@ -94,8 +94,8 @@ def test_a_relabelled_level_is_named(busy):
 
 
 def test_a_head_moved_back_to_the_start_is_caught(busy):
-    from custody.ledger import GENESIS
-    from custody.models import LedgerHead
+    from custody.ledger.chain import GENESIS
+    from custody.models.core import LedgerHead
 
     LedgerHead.update(seq=0, hash=GENESIS).execute()  # as if every event had been removed
     report = verify()

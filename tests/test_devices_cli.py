@@ -228,15 +228,6 @@ def test_script_pauses_and_comments() -> None:
         list(parse_script(["#pause soon"]))
 
 
-def _wired() -> bool:
-    try:
-        from custody.cli import cli
-    except ImportError:
-        return False
-    return "emulate" in cli.commands and "agent" in cli.commands
-
-
-@pytest.mark.skipif(not _wired(), reason="custody.cli does not register agent/emulate yet")
 def test_custody_emulate_through_the_console_script(receiver: Receiver, tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("custody")
     done = subprocess.run(

@@ -36,10 +36,14 @@ def test_the_guides_have_runnable_examples():
 def test_examples_run(doc, tmp_path):
     script = "set -eu\n" + "\n".join(runnable(doc))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTODY_")}
-    env.update(CUSTODY_HOME=str(tmp_path / "home"), PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-               WORK=str(tmp_path))
-    proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=300)
+    env.update(
+        CUSTODY_HOME=str(tmp_path / "home"),
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        WORK=str(tmp_path),
+    )
+    proc = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, f"{doc.name} examples failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
 
 

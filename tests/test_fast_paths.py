@@ -1,7 +1,7 @@
 """The scan path's fast queries and group commit give what the slow ways gave.
 
-`custody.fastsql` compiles a peewee query once per kind of database and builds model instances
-from its rows itself; `custody.db.write_grouped` lets several threads' write transactions share
+`custody.store.fastsql` compiles a peewee query once per kind of database and builds model instances
+from its rows itself; `custody.store.db.write_grouped` lets several threads' write transactions share
 one commit. Each test names the failure it guards against. The database tests run on SQLite and,
 when CUSTODY_TEST_PG names a server, on PostgreSQL too (the `office` fixture).
 """
@@ -16,12 +16,18 @@ import pytest
 from conftest import Office, new_id
 from core_support import wait_for
 
-from custody import actions, codes, fastsql, ledger, lookup, scan, scan_state
-from custody.db import write_grouped
-from custody.fastsql import Compiled, param
-from custody.models import Event, Item, Person, Station, Tag
-from custody.models_scan import Scan, StationSession
-from custody.scan import ScanInput
+from custody import codes
+from custody.actions import core as actions
+from custody.ledger import chain as ledger
+from custody.models.core import Event, Item, Person, Station, Tag
+from custody.models.scan import Scan, StationSession
+from custody.reports import lookup
+from custody.scan import state as scan_state
+from custody.scan import station as scan
+from custody.scan.station import ScanInput
+from custody.store import fastsql
+from custody.store.db import write_grouped
+from custody.store.fastsql import Compiled, param
 
 
 def same_row(fast: peewee.Model | None, slow: peewee.Model | None) -> None:
@@ -30,11 +36,14 @@ def same_row(fast: peewee.Model | None, slow: peewee.Model | None) -> None:
     if fast is not None:
         assert type(fast) is type(slow)
         assert fast.__data__ == slow.__data__
-        assert {k: type(v) for k, v in fast.__data__.items()} == {k: type(v) for k, v in slow.__data__.items()}
+        assert {k: type(v) for k, v in fast.__data__.items()} == {
+            k: type(v) for k, v in slow.__data__.items()
+        }
         assert not fast.dirty_fields
 
 
 # --- compiled queries ---------------------------------------------------------------
+
 
 def test_compiled_sql_is_kept_per_kind_of_database() -> None:
     """Guards against SQLite's text (`?`, its quoting) being reused on PostgreSQL or the reverse:
@@ -44,11 +53,14 @@ def test_compiled_sql_is_kept_per_kind_of_database() -> None:
     postgres = peewee.PostgresqlDatabase("unused")  # never connected: SQL is built without a connection
     for db in (sqlite, postgres, sqlite):
         text, _ = by_token.sql(db)
-        expected, _ = db.get_sql_context().sql(
-            Station.select().where(Station.token_hash == "x").limit(1)).query()
+        expected, _ = (
+            db.get_sql_context().sql(Station.select().where(Station.token_hash == "x").limit(1)).query()
+        )
         assert text == expected
     assert "?" in by_token.sql(sqlite)[0] and "%s" in by_token.sql(postgres)[0]
-    assert fastsql.placeholders(postgres, "SELECT 1 WHERE a = ? AND b = ?") == "SELECT 1 WHERE a = %s AND b = %s"
+    assert (
+        fastsql.placeholders(postgres, "SELECT 1 WHERE a = ? AND b = ?") == "SELECT 1 WHERE a = %s AND b = %s"
+    )
 
 
 def test_named_values_are_converted_as_peewee_converts_them(office: Office) -> None:
@@ -60,7 +72,12 @@ def test_named_values_are_converted_as_peewee_converts_them(office: Office) -> N
     with office.store.writing():
         actions._set_state(it, "out", person, now, station)
     fresh = Item.get_by_id(it.id)
-    assert (fresh.status, fresh.holder_id, fresh.since, fresh.location_id) == ("out", person.id, now, station.id)
+    assert (fresh.status, fresh.holder_id, fresh.since, fresh.location_id) == (
+        "out",
+        person.id,
+        now,
+        station.id,
+    )
     with office.store.writing():
         actions._set_state(it, "in", None, None, station)
     fresh = Item.get_by_id(it.id)
@@ -76,11 +93,16 @@ def test_item_lookup_builds_what_peewee_builds(office: Office) -> None:
         if lend:
             actions.check_out(office.store, code, office.people["zhang"], station, actor="test")
         holder, location = Person.alias(), Station.alias()
-        slow = (Item.select(Item, Station, holder, location)
-                .join(Station, on=Item.home).switch(Item)
-                .join(holder, peewee.JOIN.LEFT_OUTER, on=Item.holder).switch(Item)
-                .join(location, peewee.JOIN.LEFT_OUTER, on=Item.location)
-                .where(Item.code == code).first())
+        slow = (
+            Item.select(Item, Station, holder, location)
+            .join(Station, on=Item.home)
+            .switch(Item)
+            .join(holder, peewee.JOIN.LEFT_OUTER, on=Item.holder)
+            .switch(Item)
+            .join(location, peewee.JOIN.LEFT_OUTER, on=Item.location)
+            .where(Item.code == code)
+            .first()
+        )
         fast = lookup.item(code)
         same_row(fast, slow)
         same_row(fast.home, slow.home)
@@ -99,8 +121,10 @@ def test_people_stations_and_tags_as_peewee_finds_them(office: Office) -> None:
     """Guards against the compiled lookups finding something else than the peewee queries they
     replace: a station by token, a person with their badge, tags by any form of their code."""
     token = office.tokens["阅文室"]
-    same_row(actions.station_for_token(token),
-             Station.get_or_none(Station.token_hash == actions._hash_token(token)))
+    same_row(
+        actions.station_for_token(token),
+        Station.get_or_none(Station.token_hash == actions._hash_token(token)),
+    )
     assert actions.station_for_token("wrong") is None
     station, language = scan_state.station_and_language(office.store, token)
     same_row(station, Station.get(Station.name == "阅文室"))
@@ -130,10 +154,20 @@ def test_the_station_state_is_what_the_tables_hold(office: Office) -> None:
     with office.store.reading():
         state = scan_state.station_state(office.store, station, client_id)
         row = StationSession.get(StationSession.station == station)
-        same_row(state.session, StationSession.select(
-            StationSession.id, StationSession.station, StationSession.person, StationSession.opened_at,
-            StationSession.last_scan_at, StationSession.approver, StationSession.uid).where(
-            StationSession.id == row.id).get())
+        same_row(
+            state.session,
+            StationSession.select(
+                StationSession.id,
+                StationSession.station,
+                StationSession.person,
+                StationSession.opened_at,
+                StationSession.last_scan_at,
+                StationSession.approver,
+                StationSession.uid,
+            )
+            .where(StationSession.id == row.id)
+            .get(),
+        )
         same_row(state.person, Person.get_by_id(office.people["zhang"].id))
         assert state.badge == "B001" and state.timeout_seconds == 120 and state.timezone == "Asia/Shanghai"
         assert (state.counting, state.closing_unchecked) == (False, False)
@@ -156,6 +190,7 @@ def test_the_station_state_is_what_the_tables_hold(office: Office) -> None:
 
 
 # --- group commit -------------------------------------------------------------------
+
 
 def sqlite_only(office: Office) -> None:
     if getattr(office.store.db, "write_group", None) is None:
@@ -229,6 +264,7 @@ def test_a_failing_write_in_a_group_spoils_no_other(office: Office) -> None:
             if fail:
                 raise ValueError(f"{name} fails")
             return name
+
         return job
 
     def run(name: str, fail: bool = False) -> None:
@@ -258,7 +294,7 @@ def test_a_failing_write_in_a_group_spoils_no_other(office: Office) -> None:
 def test_concurrent_scans_through_the_group_keep_the_chain(office: Office) -> None:
     """Guards against grouped transactions interleaving the chain or losing a scan: eight threads
     post badge and item scans at two stations; every scan is stored once and the chain verifies."""
-    from custody.verify import verify
+    from custody.ledger.verify import verify
 
     before_scans = Scan.select().count()
     errors: list[BaseException] = []
@@ -272,8 +308,10 @@ def test_concurrent_scans_through_the_group_keep_the_chain(office: Office) -> No
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=station_loop, args=("保密室", "B001", office.secret[:2])),
-               threading.Thread(target=station_loop, args=("阅文室", "B002", office.confidential))]
+    threads = [
+        threading.Thread(target=station_loop, args=("保密室", "B001", office.secret[:2])),
+        threading.Thread(target=station_loop, args=("阅文室", "B002", office.confidential)),
+    ]
     threads += [threading.Thread(target=station_loop, args=("阅文室", "B002", [])) for _ in range(6)]
     for t in threads:
         t.start()

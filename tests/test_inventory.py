@@ -9,11 +9,12 @@ import random
 import pytest
 from closing_support import BACKENDS, office_at, recent_morning, run_cli
 
-from custody import actions, inventory
+from custody.actions import core as actions
+from custody.actions import inventory
 from custody.errors import Conflict, Refused
-from custody.models import Event, Item
-from custody.models_closing import InventoryCount, InventorySeen
-from custody.store import Store
+from custody.models.closing import InventoryCount, InventorySeen
+from custody.models.core import Event, Item
+from custody.store.core import Store
 
 
 @pytest.fixture(params=BACKENDS)
@@ -28,12 +29,23 @@ def codes_of(entries: list[dict]) -> set[str]:
 
 # --- the pure part ------------------------------------------------------------------------------------
 
+
 def test_reconcile_sorts_each_kind_of_finding():
-    seen = {"A": inventory.SeenFacts("保密室", "in"), "B": inventory.SeenFacts("阅文室", "in"),
-            "C": inventory.SeenFacts("保密室", "out"), "D": inventory.SeenFacts("保密室", "destroyed")}
+    seen = {
+        "A": inventory.SeenFacts("保密室", "in"),
+        "B": inventory.SeenFacts("阅文室", "in"),
+        "C": inventory.SeenFacts("保密室", "out"),
+        "D": inventory.SeenFacts("保密室", "destroyed"),
+    }
     r = inventory.reconcile("保密室", {"A", "E", "F"}, seen, {"999": 2}, {"A": 3, "B": 1, "C": 1, "D": 1})
     assert (r.found, r.missing, r.misplaced, r.out_but_seen, r.not_in_stock, r.unknown) == (
-        ["A"], ["E", "F"], ["B"], ["C"], ["D"], ["999"])
+        ["A"],
+        ["E", "F"],
+        ["B"],
+        ["C"],
+        ["D"],
+        ["999"],
+    )
     assert r.duplicates == {"A": 3, "999": 2}
 
 
@@ -43,6 +55,7 @@ def test_reconcile_of_nothing_seen_is_all_missing():
 
 
 # --- a count, scan by scan ------------------------------------------------------------------------------
+
 
 def test_a_count_scan_by_scan(office):
     store = office.store
@@ -79,7 +92,10 @@ def test_a_count_scan_by_scan(office):
     assert codes_of(result["out_but_seen"]) == {office.secret[2], office.reading[0]}
     assert codes_of(result["unknown"]) == {"123456789012", "FFFF000000"}
     assert {d["code"]: d["reads"] for d in result["duplicates"]} == {
-        office.secret[0]: 2, office.seal: 2, office.reading[1]: 2}
+        office.secret[0]: 2,
+        office.seal: 2,
+        office.reading[1]: 2,
+    }
     assert [e["holder"] for e in result["out_but_seen"] if e["code"] == office.secret[2]] == ["张三"]
     assert Item.get(Item.code == office.secret[2]).status == "out"  # reported, not silently returned
     assert inventory.open_count(safe) is None
@@ -103,15 +119,24 @@ def test_the_list_is_frozen_when_the_count_starts(office):
 
 # --- the RFID burst -----------------------------------------------------------------------------------------
 
+
 def test_an_rfid_batch_of_5000_reads(office):
     store: Store = office.store
     safe = office.station("保密室")
     rng = random.Random(6)
     with store.writing():  # set up fast: one transaction for everything
-        at_safe = [i.code for i in actions.receive(store, title="档案盒", level="confidential", copies=1600,
-                                                    home="保密室", actor="t")]
-        elsewhere = [i.code for i in actions.receive(store, title="阅文材料", level="internal", copies=20,
-                                                      home="阅文室", actor="t")]
+        at_safe = [
+            i.code
+            for i in actions.receive(
+                store, title="档案盒", level="confidential", copies=1600, home="保密室", actor="t"
+            )
+        ]
+        elsewhere = [
+            i.code
+            for i in actions.receive(
+                store, title="阅文材料", level="internal", copies=20, home="阅文室", actor="t"
+            )
+        ]
         tags = {}
         for n, code in enumerate(at_safe + elsewhere):
             tags[code] = f"E2{n:08X}"
@@ -127,8 +152,12 @@ def test_an_rfid_batch_of_5000_reads(office):
     missing = set(rng.sample(sorted(expected), 100))
     present = sorted(expected - missing)
     unknown = [f"DEAD{n:06X}" for n in range(10)]
-    reads = ([tags.get(c, c) for c in present] * 3 + [tags[c] for c in elsewhere] + [tags[c] for c in lent]
-             + unknown)
+    reads = (
+        [tags.get(c, c) for c in present] * 3
+        + [tags[c] for c in elsewhere]
+        + [tags[c] for c in lent]
+        + unknown
+    )
     reads += [tags.get(c, c) for c in present[: 5000 - len(reads)]]
     assert len(reads) == 5000
     rng.shuffle(reads)
@@ -151,6 +180,7 @@ def test_an_rfid_batch_of_5000_reads(office):
 
 # --- bad input ---------------------------------------------------------------------------------------
 
+
 def test_a_second_count_at_a_station_is_refused_and_recorded(office):
     safe = office.station("保密室")
     inventory.start_count(office.store, safe, office.people["zhao"], "t")
@@ -160,7 +190,9 @@ def test_a_second_count_at_a_station_is_refused_and_recorded(office):
     assert InventoryCount.select().count() == 1
     last = Event.select().order_by(Event.seq.desc()).first()
     assert last.kind == "refused" and json.loads(last.data)["reason"] == "count_already_open"
-    inventory.start_count(office.store, office.station("阅文室"), office.people["qian"], "t")  # another station: fine
+    inventory.start_count(
+        office.store, office.station("阅文室"), office.people["qian"], "t"
+    )  # another station: fine
 
 
 def test_staff_may_not_start_a_count(office):

@@ -29,7 +29,9 @@ item_codes = (
 
 
 def scan(image: Image.Image) -> list[str]:
-    return [r.text for r in zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.Code128)]
+    return [
+        r.text for r in zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.Code128)
+    ]
 
 
 def runs(row: list[int]) -> list[tuple[int, int, int]]:
@@ -53,12 +55,12 @@ def bar_rows(image: Image.Image, bars: str) -> list[tuple[int, int, int]]:
     expected = [len(run) for run in _module_runs(bars)]
     found = []
     for y in range(grey.height):
-        row = list(data[y * width:(y + 1) * width])
+        row = list(data[y * width : (y + 1) * width])
         r = runs(row)
         black = [i for i, (v, _, _) in enumerate(r) if v == 0]
         if not black:
             continue
-        inner = r[black[0]:black[-1] + 1]
+        inner = r[black[0] : black[-1] + 1]
         lengths = [n for _, _, n in inner]
         if len(lengths) != len(expected):
             continue

@@ -26,7 +26,12 @@ def test_the_examples_write_what_they_say(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.chdir(tmp_path)
     exec(examples()[0], {})
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "badge.png", "commands.pdf", "labels.pdf", "labels.tspl", "labels.zpl"]
+        "badge.png",
+        "commands.pdf",
+        "labels.pdf",
+        "labels.tspl",
+        "labels.zpl",
+    ]
 
 
 def test_docs_name_every_size_and_sheet_and_warn_about_ribbons() -> None:

@@ -34,12 +34,16 @@ def codes(n: int, start: int = 10_000_000_000) -> list[str]:
 
 
 def labels_for(item_codes: list[str]) -> list[ItemLabel]:
-    return [ItemLabel(c, "secret", "10y", copy_no=i + 1, doc_no="国发〔2024〕1号", unit="机要科")
-            for i, c in enumerate(item_codes)]
+    return [
+        ItemLabel(c, "secret", "10y", copy_no=i + 1, doc_no="国发〔2024〕1号", unit="机要科")
+        for i, c in enumerate(item_codes)
+    ]
 
 
 def scan(image: Image.Image) -> list[str]:
-    return sorted(r.text for r in zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.Code128))
+    return sorted(
+        r.text for r in zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.Code128)
+    )
 
 
 def pdf_pages(path: Path) -> list[Image.Image]:
@@ -126,15 +130,27 @@ def test_printed_labels_sit_inside_their_sheet_positions(tmp_path: Path, name: s
     remaining = page.copy()
     for slot in range(cols * rows):
         row, col = divmod(slot, cols)
-        box = tuple(round(v * MM) for v in (side + col * pitch_x, top + row * pitch_y,
-                                            side + col * pitch_x + w, top + row * pitch_y + h))
+        box = tuple(
+            round(v * MM)
+            for v in (
+                side + col * pitch_x,
+                top + row * pitch_y,
+                side + col * pitch_x + w,
+                top + row * pitch_y + h,
+            )
+        )
         cell = page.crop(box)
         if slot < skip:
             assert cell.getextrema() == (255, 255), f"skipped label {slot} is printed on"
         else:
             assert cell.getextrema()[0] < 128, f"label {slot} is empty"
             # nothing of the label touches the cut: a 0.5 mm border inside each label is white
-            inner = (round(0.5 * MM), round(0.5 * MM), cell.width - round(0.5 * MM), cell.height - round(0.5 * MM))
+            inner = (
+                round(0.5 * MM),
+                round(0.5 * MM),
+                cell.width - round(0.5 * MM),
+                cell.height - round(0.5 * MM),
+            )
             border = cell.copy()
             border.paste(255, inner)
             assert border.getextrema()[0] >= 128, f"label {slot} runs over its edge"
@@ -160,7 +176,9 @@ def test_skip_is_checked() -> None:
 
 # --- ZPL and TSPL, decoded as the printer would ------------------------------------------------------------
 
-ZPL_COUNTS = {c: i + 1 for i, c in enumerate("GHIJKLMNOPQRSTUVWXY")} | {c: 20 * (i + 1) for i, c in enumerate("ghijklmnopqrstuvwxyz")}
+ZPL_COUNTS = {c: i + 1 for i, c in enumerate("GHIJKLMNOPQRSTUVWXY")} | {
+    c: 20 * (i + 1) for i, c in enumerate("ghijklmnopqrstuvwxyz")
+}
 
 
 def zpl_rows(field: str, row_chars: int) -> list[str]:
@@ -205,9 +223,9 @@ def tspl_images(data: bytes) -> list[Image.Image]:
     images, pos = [], 0
     while (m := re.compile(rb"BITMAP (\d+),(\d+),(\d+),(\d+),(\d+),").search(data, pos)) is not None:
         per_row, height = int(m[3]), int(m[4])
-        raw = data[m.end():m.end() + per_row * height]
+        raw = data[m.end() : m.end() + per_row * height]
         pos = m.end() + len(raw)
-        assert data[pos:pos + 2] == b"\r\n"
+        assert data[pos : pos + 2] == b"\r\n"
         # TSPL prints a dot for a clear bit (TSC's own CUPS filter inverts the page's bits)
         dots = bytes(~b & 0xFF for b in raw)
         images.append(Image.frombytes("1", (per_row * 8, height), bytes(255 - b for b in dots)))
@@ -238,7 +256,9 @@ def test_tspl_bitmap_decodes_back(tmp_path: Path, dpi: int) -> None:
     item_codes = codes(2)
     [path] = write_labels(tmp_path / "labels.tspl", labels_for(item_codes), dpi=dpi)
     data = path.read_bytes()
-    assert data.count(b"SIZE 50 mm,30 mm\r\nGAP 2 mm,0 mm\r\nCLS\r\n") == 2 and data.count(b"PRINT 1,1\r\n") == 2
+    assert (
+        data.count(b"SIZE 50 mm,30 mm\r\nGAP 2 mm,0 mm\r\nCLS\r\n") == 2 and data.count(b"PRINT 1,1\r\n") == 2
+    )
     images = tspl_images(data)
     assert [scan(im) for im in images] == [[c] for c in item_codes]
     label = render(labels_for(item_codes)[0], "50x30", dpi)
@@ -251,7 +271,12 @@ def test_tspl_bitmap_decodes_back(tmp_path: Path, dpi: int) -> None:
 
 # --- command sheet and badges ------------------------------------------------------------------------------
 
-COMMANDS = [("CMD-END", "结束会话"), ("CMD-INV", "开始清点"), ("CMD-CANCEL", "取消上一步"), ("CMD-0001", "测试")]
+COMMANDS = [
+    ("CMD-END", "结束会话"),
+    ("CMD-INV", "开始清点"),
+    ("CMD-CANCEL", "取消上一步"),
+    ("CMD-0001", "测试"),
+]
 
 
 def test_command_sheet_pdf_scans_back(tmp_path: Path) -> None:
@@ -273,8 +298,14 @@ def test_command_sheet_png(tmp_path: Path) -> None:
 
 def test_badges_in_every_format() -> None:
     badges = [BadgeLabel("张伟", "0006547886", "办公室"), BadgeLabel("李娜", "B-1024")]
-    assert [scan(im) for im in zpl_images(label_bytes(badges, "zpl", dpi=203))] == [["0006547886"], ["B-1024"]]
-    assert [scan(im) for im in tspl_images(label_bytes(badges, "tspl", dpi=300))] == [["0006547886"], ["B-1024"]]
+    assert [scan(im) for im in zpl_images(label_bytes(badges, "zpl", dpi=203))] == [
+        ["0006547886"],
+        ["B-1024"],
+    ]
+    assert [scan(im) for im in tspl_images(label_bytes(badges, "tspl", dpi=300))] == [
+        ["0006547886"],
+        ["B-1024"],
+    ]
 
 
 # --- atomic writes, progress ------------------------------------------------------------------------------
@@ -282,10 +313,17 @@ def test_badges_in_every_format() -> None:
 
 def test_no_partial_file_when_a_label_fails_midway(tmp_path: Path) -> None:
     good = labels_for(codes(4))
-    bad = ItemLabel(codes(1, start=20_000_000_000)[0], "secret", unit="办公室\ue000")  # the font has no such glyph
+    bad = ItemLabel(
+        codes(1, start=20_000_000_000)[0], "secret", unit="办公室\ue000"
+    )  # the font has no such glyph
     target = tmp_path / "labels.pdf"
     target.write_bytes(b"the previous batch")
-    for fmt, name in (("pdf", "labels.pdf"), ("zpl", "labels.zpl"), ("tspl", "labels.tspl"), ("png", "new.png")):
+    for fmt, name in (
+        ("pdf", "labels.pdf"),
+        ("zpl", "labels.zpl"),
+        ("tspl", "labels.tspl"),
+        ("png", "new.png"),
+    ):
         with pytest.raises(FontMissing):
             write_labels(tmp_path / name, [*good, bad, *good], fmt)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["labels.pdf"]
@@ -324,7 +362,7 @@ def test_the_same_labels_give_the_same_pdf_bytes() -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_stations_own_command_sheet_scans_back(lang: str) -> None:
-    from custody.commands import sheet_rows
+    from custody.scan.commands import sheet_rows
 
     rows = sheet_rows(lang)
     pages = render_command_sheet(CommandSheet(rows), 203, lang=lang)

@@ -21,25 +21,72 @@ GOLDEN = Path(__file__).parent / "golden"
 TOLERANCE = 0.002  # share of pixels allowed to differ: anti-aliasing edges between FreeType builds, no more
 
 CASES: dict[str, Callable[[], Image.Image]] = {
-    "item-document": lambda: render(ItemLabel(
-        "123456789018", "secret", "10y", copy_no=3, kind="document", doc_no="国保发〔2024〕12号",
-        unit="市委办公室机要科", received=date(2024, 5, 8)), "50x30", 300),
-    "item-seal": lambda: render(ItemLabel(
-        "304512783343", "confidential", "long-term", copy_no=1, kind="seal", unit="办公室"), "50x30", 300),
-    "item-letter": lambda: render(ItemLabel(
-        "552019384710", "internal", "6m", copy_no=12, kind="letter", doc_no="介字第 0042 号",
-        received=date(2025, 1, 2)), "50x30", 203),
-    "item-medium": lambda: render(ItemLabel(
-        "718204556129", "top-secret", "30y", copy_no=1, kind="medium", doc_no="U盘-07",
-        unit="保密室", received=date(2024, 11, 30)), "50x30", 300),
-    "item-archive": lambda: render(ItemLabel(
-        "100200300404", "secret", "until:2030-06-30", copy_no=2, kind="archive", doc_no="档-2019-118",
-        unit="档案室"), "62", 300),
-    "item-other": lambda: render(ItemLabel(
-        "246813579024", "unclassified", "", copy_no=7, kind="other"), "40x30", 203),
+    "item-document": lambda: render(
+        ItemLabel(
+            "123456789018",
+            "secret",
+            "10y",
+            copy_no=3,
+            kind="document",
+            doc_no="国保发〔2024〕12号",
+            unit="市委办公室机要科",
+            received=date(2024, 5, 8),
+        ),
+        "50x30",
+        300,
+    ),
+    "item-seal": lambda: render(
+        ItemLabel("304512783343", "confidential", "long-term", copy_no=1, kind="seal", unit="办公室"),
+        "50x30",
+        300,
+    ),
+    "item-letter": lambda: render(
+        ItemLabel(
+            "552019384710",
+            "internal",
+            "6m",
+            copy_no=12,
+            kind="letter",
+            doc_no="介字第 0042 号",
+            received=date(2025, 1, 2),
+        ),
+        "50x30",
+        203,
+    ),
+    "item-medium": lambda: render(
+        ItemLabel(
+            "718204556129",
+            "top-secret",
+            "30y",
+            copy_no=1,
+            kind="medium",
+            doc_no="U盘-07",
+            unit="保密室",
+            received=date(2024, 11, 30),
+        ),
+        "50x30",
+        300,
+    ),
+    "item-archive": lambda: render(
+        ItemLabel(
+            "100200300404",
+            "secret",
+            "until:2030-06-30",
+            copy_no=2,
+            kind="archive",
+            doc_no="档-2019-118",
+            unit="档案室",
+        ),
+        "62",
+        300,
+    ),
+    "item-other": lambda: render(
+        ItemLabel("246813579024", "unclassified", "", copy_no=7, kind="other"), "40x30", 203
+    ),
     "badge": lambda: render(BadgeLabel("张伟", "0006547886", "办公室机要科"), "50x30", 300),
-    "command-sheet": lambda: render_command_sheet(CommandSheet([
-        ("CMD-END", "结束会话"), ("CMD-INV", "开始清点"), ("CMD-CANCEL", "取消上一步")]), 203)[0],
+    "command-sheet": lambda: render_command_sheet(
+        CommandSheet([("CMD-END", "结束会话"), ("CMD-INV", "开始清点"), ("CMD-CANCEL", "取消上一步")]), 203
+    )[0],
 }
 
 
@@ -58,7 +105,9 @@ def test_label_matches_its_golden_image(name: str, tmp_path: Path) -> None:
         changed = differing(actual, golden)
     if changed > TOLERANCE * actual.width * actual.height:
         actual.save(tmp_path / f"{name}.png")
-        pytest.fail(f"{name}: {changed} pixels differ from {stored}; the new image is {tmp_path / f'{name}.png'}")
+        pytest.fail(
+            f"{name}: {changed} pixels differ from {stored}; the new image is {tmp_path / f'{name}.png'}"
+        )
 
 
 def test_the_check_notices_a_change() -> None:

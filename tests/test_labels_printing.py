@@ -118,8 +118,21 @@ def test_a_missing_device_is_not_created(tmp_path: Path) -> None:
 
 def test_printers_are_named_settings() -> None:
     stored = [
-        {"name": "desk", "kind": "cups", "queue": "zebra_desk", "format": "png", "size": "50x30", "dpi": "203"},
-        {"name": "tsc", "kind": "raw", "device": "/dev/custody/label-printer", "format": "tspl", "size": "62"},
+        {
+            "name": "desk",
+            "kind": "cups",
+            "queue": "zebra_desk",
+            "format": "png",
+            "size": "50x30",
+            "dpi": "203",
+        },
+        {
+            "name": "tsc",
+            "kind": "raw",
+            "device": "/dev/custody/label-printer",
+            "format": "tspl",
+            "size": "62",
+        },
     ]
     printers = [PrinterConfig.from_dict(d) for d in stored]
     assert find_printer(printers, "tsc").device == "/dev/custody/label-printer"

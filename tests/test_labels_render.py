@@ -38,7 +38,20 @@ def ink(image: Image.Image) -> float:
 def test_the_font_has_every_character_of_the_vocabulary() -> None:
     fonts = default_fonts()
     text = vocabulary_text()
-    for must in ("份号", "★", "年", "个月", "长期", "绝密", "机密", "秘密", "内部", "非密", "介绍信", "存储介质"):
+    for must in (
+        "份号",
+        "★",
+        "年",
+        "个月",
+        "长期",
+        "绝密",
+        "机密",
+        "秘密",
+        "内部",
+        "非密",
+        "介绍信",
+        "存储介质",
+    ):
         assert must in text
     assert fonts.missing(text) == ""
     assert fonts.missing("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-", mono=True) == ""
@@ -54,11 +67,18 @@ def test_cjk_glyphs_are_drawn_with_ink_not_empty_boxes(text: str) -> None:
     line.draw(canvas, 0, 0)
     font = fonts.sans_font(64)
     box = Image.new("1", (80, 80), 1)  # what a missing glyph would look like, drawn the same way
-    ImageDraw.Draw(box).text((line.stroke, round(BASELINE * 64)), "\U0010ffff", font=font, fill=0, anchor="ls",
-                             stroke_width=line.stroke, stroke_fill=0)
+    ImageDraw.Draw(box).text(
+        (line.stroke, round(BASELINE * 64)),
+        "\U0010ffff",
+        font=font,
+        fill=0,
+        anchor="ls",
+        stroke_width=line.stroke,
+        stroke_fill=0,
+    )
     for i, ch in enumerate(text):
         x0 = round(font.getlength(text[:i]))
-        x1 = round(font.getlength(text[:i + 1]))
+        x1 = round(font.getlength(text[: i + 1]))
         cell = canvas.crop((x0, 0, x1 + 2 * line.stroke, 80))
         assert ink(cell) > 0.08, f"no ink where {ch!r} should be"
         # a missing glyph would be this very box (overlap 1.0); bold strokes of a real glyph cross it partly
@@ -113,7 +133,14 @@ def test_text_the_font_lacks_is_refused_not_drawn_as_boxes() -> None:
 
 def test_an_item_label_has_no_title_and_from_item_ignores_it() -> None:
     assert "title" not in {f.name for f in dataclasses.fields(ItemLabel)}
-    item = {"code": CODE, "title": "绝密会议纪要", "kind": "document", "level": "机密", "copy_no": 3, "doc_no": "A-1"}
+    item = {
+        "code": CODE,
+        "title": "绝密会议纪要",
+        "kind": "document",
+        "level": "机密",
+        "copy_no": 3,
+        "doc_no": "A-1",
+    }
     label = ItemLabel.from_item(item, unit="机要科", received="2024-05-08", period="10年")
     assert label == ItemLabel(CODE, "secret", "10y", 3, "document", "A-1", "机要科", date(2024, 5, 8))
     assert "绝密会议纪要" not in repr(label)
@@ -121,7 +148,12 @@ def test_an_item_label_has_no_title_and_from_item_ignores_it() -> None:
 
 def test_item_label_values_are_normalised_and_checked() -> None:
     label = ItemLabel(CODE, "机密", "长期", copy_no=3, kind="印章", doc_no=" 国发\n〔2024〕1号 ")
-    assert (label.level, label.period, label.kind, label.doc_no) == ("secret", "long-term", "seal", "国发 〔2024〕1号")
+    assert (label.level, label.period, label.kind, label.doc_no) == (
+        "secret",
+        "long-term",
+        "seal",
+        "国发 〔2024〕1号",
+    )
     assert label.marking() == "机密★长期" and label.copy_text == "000003"
     assert ItemLabel(CODE, "confidential", "6m").marking() == "秘密★6个月"
     assert ItemLabel(CODE, "unclassified").marking() == "非密"
@@ -151,9 +183,16 @@ def test_badge_and_command_sheet_are_checked() -> None:
 
 
 def test_long_fields_are_shrunk_then_truncated_never_the_marking() -> None:
-    label = ItemLabel(CODE, "top-secret", "until:2030-12-31", copy_no=123456, kind="medium",
-                      doc_no="国保发〔2024〕123456号附件三之二补充说明" * 2, unit="某某省某某市人民政府办公厅机要处" * 2,
-                      received=date(2024, 12, 31))
+    label = ItemLabel(
+        CODE,
+        "top-secret",
+        "until:2030-12-31",
+        copy_no=123456,
+        kind="medium",
+        doc_no="国保发〔2024〕123456号附件三之二补充说明" * 2,
+        unit="某某省某某市人民政府办公厅机要处" * 2,
+        received=date(2024, 12, 31),
+    )
     image = render(label, "40x30", 203)
     assert [r.text for r in zxingcpp.read_barcodes(image.convert("L"))] == [CODE]
 

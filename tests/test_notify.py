@@ -18,10 +18,12 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 from closing_support import WebhookReceiver, office_at, recent_morning, run_cli
 from core_support import BACKENDS
 
-from custody import actions, closing, notify
-from custody.db import held_if_free
-from custody.models import Event
-from custody.models_closing import SweepRecord
+from custody.actions import core as actions
+from custody.closing import notify
+from custody.closing import schedule as closing
+from custody.models.closing import SweepRecord
+from custody.models.core import Event
+from custody.store.db import held_if_free
 
 NO_WAIT = {"sleep": lambda _s: None}
 
@@ -31,9 +33,28 @@ class MailReceiver:
 
     def __init__(self, tmp_path: Path, user: str = "baomi", password: str = "s3cret-pw") -> None:
         self.cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                        str(self.cert), "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
-                        "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                str(key),
+                "-out",
+                str(self.cert),
+                "-days",
+                "2",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ],
+            check=True,
+            capture_output=True,
+        )
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(self.cert, key)
         self.messages: list[email.message.EmailMessage] = []
@@ -45,14 +66,19 @@ class MailReceiver:
         class Handler:
             async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
                 with receiver._cond:
-                    receiver.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+                    receiver.messages.append(
+                        email.message_from_bytes(envelope.content, policy=email.policy.default)
+                    )
                     receiver.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
                     receiver._cond.notify_all()
                 return "250 OK"
 
         def authenticator(server, session, envelope, mechanism, auth_data):
-            ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user \
+            ok = (
+                isinstance(auth_data, LoginPassword)
+                and auth_data.login.decode() == user
                 and auth_data.password.decode() == password
+            )
             if ok:
                 receiver.logins.append(user)
             return AuthResult(success=ok, handled=False)  # the server answers 235 or 535 itself
@@ -60,10 +86,20 @@ class MailReceiver:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        factory = lambda: SMTP(Handler(), hostname="127.0.0.1", tls_context=tls, require_starttls=True,  # noqa: E731
-                               authenticator=authenticator, auth_require_tls=True)
-        self.server = asyncio.run_coroutine_threadsafe(self.loop.create_server(factory, "127.0.0.1", 0),
-                                                       self.loop).result(10)
+
+        def factory() -> SMTP:
+            return SMTP(
+                Handler(),
+                hostname="127.0.0.1",
+                tls_context=tls,
+                require_starttls=True,
+                authenticator=authenticator,
+                auth_require_tls=True,
+            )
+
+        self.server = asyncio.run_coroutine_threadsafe(
+            self.loop.create_server(factory, "127.0.0.1", 0), self.loop
+        ).result(10)
         self.port = self.server.sockets[0].getsockname()[1]
 
     def wait_for(self, n: int, timeout: float = 20.0) -> bool:
@@ -96,10 +132,16 @@ def office(tmp_path):
 def configure_mail(office, mail: MailReceiver, tmp_path: Path, password: str = "s3cret-pw") -> None:
     secret = tmp_path / "smtp-password"
     secret.write_text(password + "\n", encoding="utf-8")
-    for key, value in (("smtp_host", "127.0.0.1"), ("smtp_port", mail.port), ("smtp_user", "baomi"),
-                       ("smtp_password_file", str(secret)), ("smtp_ca_file", str(mail.cert)),
-                       ("smtp_from", "custody@example.gov.cn"), ("smtp_to", "baomi@example.gov.cn, leader@example.gov.cn"),
-                       ("notify_retries", 2)):
+    for key, value in (
+        ("smtp_host", "127.0.0.1"),
+        ("smtp_port", mail.port),
+        ("smtp_user", "baomi"),
+        ("smtp_password_file", str(secret)),
+        ("smtp_ca_file", str(mail.cert)),
+        ("smtp_from", "custody@example.gov.cn"),
+        ("smtp_to", "baomi@example.gov.cn, leader@example.gov.cn"),
+        ("notify_retries", 2),
+    ):
         actions.set_setting(office.store, key, value, actor="test")
 
 
@@ -107,7 +149,9 @@ def closing_record(office) -> SweepRecord:
     office.at("10:00")
     office.lend(office.top, "zhao")
     office.at("17:30")
-    return next(r for r in closing.run_due_sweeps(office.store, office.clock.now()) if r.station.name == "保密室")
+    return next(
+        r for r in closing.run_due_sweeps(office.store, office.clock.now()) if r.station.name == "保密室"
+    )
 
 
 def free_port_with_nobody_listening() -> int:
@@ -125,7 +169,11 @@ def test_mail_over_starttls_with_login(office, mail, tmp_path):
     assert mail.wait_for(1)
     msg = mail.messages[0]
     assert msg["Subject"] == "【下班清查】保密室 2026-11-30：1 件未归还"
-    assert "绝密通知" in msg.get_content() and office.top in msg.get_content() and "绝密未还" in msg.get_content()
+    assert (
+        "绝密通知" in msg.get_content()
+        and office.top in msg.get_content()
+        and "绝密未还" in msg.get_content()
+    )
     assert mail.envelopes[0] == ("custody@example.gov.cn", ["baomi@example.gov.cn", "leader@example.gov.cn"])
     assert mail.logins == ["baomi"]
     record = SweepRecord.get_by_id(record.id)
@@ -144,8 +192,13 @@ def test_a_wrong_password_fails_without_retrying_and_keeps_the_record(office, ma
 
 
 def test_an_unreachable_mail_server_is_retried_logged_and_loses_nothing(office, tmp_path, caplog):
-    for key, value in (("smtp_host", "127.0.0.1"), ("smtp_port", free_port_with_nobody_listening()),
-                       ("smtp_to", "baomi@example.gov.cn"), ("smtp_starttls", "false"), ("notify_retries", 3)):
+    for key, value in (
+        ("smtp_host", "127.0.0.1"),
+        ("smtp_port", free_port_with_nobody_listening()),
+        ("smtp_to", "baomi@example.gov.cn"),
+        ("smtp_starttls", "false"),
+        ("notify_retries", 3),
+    ):
         actions.set_setting(office.store, key, value, actor="test")
     record = closing_record(office)
     pauses: list[float] = []
@@ -164,8 +217,12 @@ def test_the_scheduler_keeps_retrying_until_the_server_answers(office, mail, tmp
     configure_mail(office, mail, tmp_path)
     actions.set_setting(office.store, "smtp_port", free_port_with_nobody_listening(), actor="test")
     record = closing_record(office)
-    scheduler = closing.ClosingScheduler(lambda: office.store, office.clock, interval=3600,
-                                         deliver=lambda s, r: notify.deliver(s, r, **NO_WAIT))
+    scheduler = closing.ClosingScheduler(
+        lambda: office.store,
+        office.clock,
+        interval=3600,
+        deliver=lambda s, r: notify.deliver(s, r, **NO_WAIT),
+    )
     scheduler.tick(office.store)
     assert SweepRecord.get_by_id(record.id).notify_status == "failed"
     actions.set_setting(office.store, "smtp_port", mail.port, actor="test")  # the mail server is back

@@ -11,9 +11,12 @@ import pypdfium2 as pdfium
 import pytest
 from closing_support import BACKENDS, MONDAY, office_at, recent_morning, run_cli
 
-from custody import actions, closing, inventory, registers
+from custody.actions import core as actions
+from custody.actions import inventory
+from custody.closing import schedule as closing
 from custody.errors import InvalidInput
-from custody.models import Item
+from custody.models.core import Item
+from custody.reports import registers
 from labels.register_pdf import PAGE, render_pages, write_pdf
 
 DAY = MONDAY.date()
@@ -29,10 +32,18 @@ def test_receipts_one_row_per_receipt_with_copy_range(office):
     reg = registers.build(office.store, "收文", DAY, DAY)
     assert reg.zh == "收文登记簿" and reg.headings()[:5] == ["序号", "收文日期", "来文机关", "文号", "标题"]
     first = reg.rows[0]
-    assert (first["title"], first["copies"], first["copy_nos"], first["marking"], first["issuer"], first["doc_no"]) == (
-        "年度工作要点", "3", "000001–000003", "机密★10年", "县委办公室", "办发〔2026〕12号")
+    assert (
+        first["title"],
+        first["copies"],
+        first["copy_nos"],
+        first["marking"],
+        first["issuer"],
+        first["doc_no"],
+    ) == ("年度工作要点", "3", "000001–000003", "机密★10年", "县委办公室", "办发〔2026〕12号")
     assert [r["title"] for r in reg.rows] == ["年度工作要点", "绝密通知", "办公室印章", "学习材料"]
-    assert registers.build(office.store, "receipts", DAY + timedelta(days=1), DAY + timedelta(days=2)).rows == []
+    assert (
+        registers.build(office.store, "receipts", DAY + timedelta(days=1), DAY + timedelta(days=2)).rows == []
+    )
 
 
 def test_loans_pair_each_loan_with_its_return(office):
@@ -40,13 +51,16 @@ def test_loans_pair_each_loan_with_its_return(office):
     office.lend(office.secret[0], "zhang")
     office.lend(office.top, "zhao")
     office.at("11:15")
-    actions.return_item(office.store, office.secret[0], office.station("阅文室"), actor="t",
-                        presenter=office.people["li"])
+    actions.return_item(
+        office.store, office.secret[0], office.station("阅文室"), actor="t", presenter=office.people["li"]
+    )
     office.clock.advance(days=1)
     office.lend(office.secret[1], "zhang")
     rows = registers.build(office.store, "loans", DAY, DAY).rows
     assert [(r["code"], r["borrower"], r["approver"]) for r in rows] == [
-        (office.secret[0], "张三", ""), (office.top, "赵保密员", "王主任")]
+        (office.secret[0], "张三", ""),
+        (office.top, "赵保密员", "王主任"),
+    ]
     assert rows[0]["out_at"] == "2026-11-30 10:00" and rows[0]["returned_at"] == "2026-11-30 11:15"
     assert rows[0]["returned_by"] == "李四" and rows[0]["return_station"] == "阅文室"
     assert rows[0]["note"] == "他人代还；异地归还" and rows[1]["returned_at"] == ""
@@ -68,13 +82,18 @@ def test_closing_counts_and_sweeps_registers(office):
     inventory.mark_seen(office.store, count, office.reading[0], None, "t")
     inventory.close_count(office.store, office.station("阅文室"), office.people["qian"], "t")
     checks = registers.build(office.store, "closing", DAY, DAY).rows
-    assert [(c["closed_by"], c["closed_at"], c["out_count"], c["outstanding"], c["checked_by"]) for c in checks] == [
-        ("赵保密员", "17:40", "1", office.top, "王主任")]
+    assert [
+        (c["closed_by"], c["closed_at"], c["out_count"], c["outstanding"], c["checked_by"]) for c in checks
+    ] == [("赵保密员", "17:40", "1", office.top, "王主任")]
     counts = registers.build(office.store, "counts", DAY, DAY).rows
     assert [(c["station"], c["expected"], c["found"], c["missing"], c["detail"]) for c in counts] == [
-        ("阅文室", "2", "1", "1", office.reading[1])]
+        ("阅文室", "2", "1", "1", office.reading[1])
+    ]
     sweeps = registers.build(office.store, "sweeps", DAY, DAY).rows
-    assert [(s["station"], s["out_count"], s["at"]) for s in sweeps] == [("保密室", "1", "17:30"), ("阅文室", "0", "17:30")]
+    assert [(s["station"], s["out_count"], s["at"]) for s in sweeps] == [
+        ("保密室", "1", "17:30"),
+        ("阅文室", "0", "17:30"),
+    ]
 
 
 def test_unknown_register_and_reversed_dates(office):
@@ -86,12 +105,20 @@ def test_unknown_register_and_reversed_dates(office):
 
 
 def test_a_register_drops_in(office):
-    spec = registers.RegisterSpec("stations", "站点登记", "Stations", ("站点",),
-                                  (registers.Column("name", "名称", "Name"),),
-                                  lambda w: [{"name": e.station} for e in w.events(("station_added",))])
+    spec = registers.RegisterSpec(
+        "stations",
+        "站点登记",
+        "Stations",
+        ("站点",),
+        (registers.Column("name", "名称", "Name"),),
+        lambda w: [{"name": e.station} for e in w.events(("station_added",))],
+    )
     registers.define(spec)
     try:
-        assert [r["name"] for r in registers.build(office.store, "站点", DAY, DAY).rows] == ["保密室", "阅文室"]
+        assert [r["name"] for r in registers.build(office.store, "站点", DAY, DAY).rows] == [
+            "保密室",
+            "阅文室",
+        ]
     finally:
         del registers.REGISTERS["stations"]
 
@@ -106,6 +133,7 @@ def test_csv_has_a_bom_and_chinese_headings(office, tmp_path):
 
 # --- the printable PDF -----------------------------------------------------------------------------------
 
+
 def ink(image, box) -> int:
     """Dark pixels inside box (left, top, right, bottom) of a greyscale image."""
     return sum(image.crop(box).convert("L").histogram()[:128])
@@ -115,8 +143,16 @@ def test_pdf_register_renders_chinese_with_page_numbers(office, tmp_path):
     actions.set_setting(office.store, "unit_name", "某县委办公室", actor="t")
     with office.store.writing():
         for n in range(40):
-            actions.receive(office.store, title=f"关于做好第{n}项工作的通知（内部传阅，阅后归还）", level="secret",
-                            copies=2, doc_no=f"市发〔2026〕{n}号", issuer="市委办公室", home="保密室", actor="t")
+            actions.receive(
+                office.store,
+                title=f"关于做好第{n}项工作的通知（内部传阅，阅后归还）",
+                level="secret",
+                copies=2,
+                doc_no=f"市发〔2026〕{n}号",
+                issuer="市委办公室",
+                home="保密室",
+                actor="t",
+            )
     reg = registers.build(office.store, "receipts", DAY, DAY)
     path = tmp_path / "收文登记簿.pdf"
     pages = write_pdf(reg, path)
@@ -152,11 +188,14 @@ def test_pdf_pages_are_drawn_from_the_rows(office):
 
 # --- P4 review -------------------------------------------------------------------------------------------
 
+
 def test_review_lists_items_past_their_period(office):
-    short = actions.receive(office.store, title="半年期文件", level="confidential", period="6m", home="保密室",
-                            actor="t")[0].code
-    dated = actions.receive(office.store, title="到期日文件", level="secret", period="until:2027-01-15",
-                            home="保密室", actor="t")[0].code
+    short = actions.receive(
+        office.store, title="半年期文件", level="confidential", period="6m", home="保密室", actor="t"
+    )[0].code
+    dated = actions.receive(
+        office.store, title="到期日文件", level="secret", period="until:2027-01-15", home="保密室", actor="t"
+    )[0].code
     assert registers.review(office.store, DAY) == []
     assert [r.code for r in registers.review(office.store, date(2027, 1, 15))] == [dated]
     assert [r.code for r in registers.review(office.store, date(2027, 5, 30))] == [dated, short]

@@ -7,8 +7,8 @@ import json
 
 from conftest import Office, kinds, scan
 
-from custody.models_closing import ClosingCheck, InventoryCount, InventorySeen
-from custody.verify import verify
+from custody.ledger.verify import verify
+from custody.models.closing import ClosingCheck, InventoryCount, InventorySeen
 
 
 def test_a_count_by_scans(office: Office) -> None:
@@ -24,7 +24,11 @@ def test_a_count_by_scans(office: Office) -> None:
     assert "阅文室" in seen[2]["message"]  # misplaced: its home is the reading room
     assert seen[3]["item"] is None
     assert kinds(office.events_since(mark)) == ["inventory_seen"] * 4
-    assert {s.key for s in InventorySeen.select()} == {*office.secret[:2], office.confidential[0], "STRAY-LABEL"}
+    assert {s.key for s in InventorySeen.select()} == {
+        *office.secret[:2],
+        office.confidential[0],
+        "STRAY-LABEL",
+    }
     end = scan(office, "CMD-COUNT-END")
     assert end["outcome"] == "command" and "缺失 2" in end["message"]
     assert InventoryCount.get().open_key is None

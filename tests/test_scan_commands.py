@@ -4,16 +4,16 @@ closing-time commands to custody.inventory / custody.closing."""
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 from conftest import Office, kinds, scan
 
-from custody import actions, commands
+from custody.actions import core as actions
 from custody.errors import InvalidInput
-from custody.models import Event
-from custody.models_scan import Scan, StationSession
-from custody.verify import verify
+from custody.ledger.verify import verify
+from custody.models.core import Event
+from custody.models.scan import Scan, StationSession
+from custody.scan import commands
 
 
 def test_command_codes_cannot_be_badges_or_item_codes(office: Office) -> None:
@@ -33,7 +33,9 @@ def test_end_closes_the_session(office: Office) -> None:
     assert a["outcome"] == "command" and a["person"]["badge"] == "B001" and "会话已结束" in a["message"]
     assert StationSession.select().count() == 0
     assert scan(office, office.secret[0])["outcome"] == "refused"
-    assert scan(office, "cmd-end")["message"] == "本站没有进行中的会话"  # any case; harmless without a session
+    assert (
+        scan(office, "cmd-end")["message"] == "本站没有进行中的会话"
+    )  # any case; harmless without a session
 
 
 def test_unknown_command_is_unknown_and_lists_the_commands(office: Office) -> None:
@@ -59,7 +61,10 @@ def test_undo_cancels_a_check_out_with_a_compensating_return(office: Office) -> 
     a = scan(office, "CMD-UNDO")
     assert a["outcome"] == "command" and "已撤销" in a["message"] and a["item"]["status"] == "in"
     (e,) = office.events_since(mark)
-    assert e.kind == "returned" and json.loads(e.data)["undo_of"] == Scan.get(Scan.scan_id == out["scan_id"]).event_seq
+    assert (
+        e.kind == "returned"
+        and json.loads(e.data)["undo_of"] == Scan.get(Scan.scan_id == out["scan_id"]).event_seq
+    )
     assert [(x.seq, x.hash) for x in Event.select().where(Event.seq <= mark).order_by(Event.seq)] == before
     assert Scan.get(Scan.scan_id == out["scan_id"]).undone_by == a["scan_id"]
     assert verify().ok
@@ -84,7 +89,9 @@ def test_undo_of_a_return_gives_the_item_back_to_its_holder(office: Office) -> N
     scan(office, office.secret[0])  # returned (by mistake)
     mark = office.last_seq()
     a = scan(office, "CMD-UNDO")
-    assert a["outcome"] == "command" and a["item"]["status"] == "out" and a["item"]["holder"]["badge"] == "B001"
+    assert (
+        a["outcome"] == "command" and a["item"]["status"] == "out" and a["item"]["holder"]["badge"] == "B001"
+    )
     assert kinds(office.events_since(mark)) == ["checked_out"]
     assert verify().ok
 
@@ -122,16 +129,6 @@ def test_undo_only_reaches_into_its_own_session(office: Office) -> None:
 
 
 # --- closing-time commands (their behaviour: tests/test_scan_closing.py) -------------------
-
-def test_without_the_closing_time_modules_their_commands_are_refused(office: Office,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "custody.inventory", None)  # as in a build without them
-    monkeypatch.setitem(sys.modules, "custody.closing", None)
-    scan(office, "C001")
-    a = scan(office, "CMD-COUNT-START")
-    assert a["outcome"] == "refused" and "CMD-COUNT-START" in a["message"]
-    assert scan(office, office.secret[0])["outcome"] == "checked_out"  # no count, no closing check: plain lending
-    assert scan(office, "B001")["outcome"] == "badge"
 
 
 def test_scans_of_one_station_are_stored_with_their_session(office: Office) -> None:

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from conftest import Office, kinds, scan
 
-from custody import actions
+from custody.actions import core as actions
 from custody.clock import FixedClock
-from custody.models_scan import Scan, StationSession
-from custody.verify import verify
+from custody.ledger.verify import verify
+from custody.models.scan import Scan, StationSession
 
 
 @pytest.fixture(autouse=True)
@@ -44,11 +44,17 @@ def test_a_burst_judged_by_scan_time_lapses_inside_itself(office: Office, clock:
     assert a["outcome"] == "refused" and "请先刷工作证" in a["message"]
 
 
-def test_a_late_scan_after_newer_scans_at_the_station_is_an_exception(office: Office, clock: FixedClock) -> None:
+def test_a_late_scan_after_newer_scans_at_the_station_is_an_exception(
+    office: Office, clock: FixedClock
+) -> None:
     scan(office, "B002")  # live: 李四's session now
     mark = office.last_seq()
     late = scan(office, "B001", scanned_at=clock.now() - timedelta(minutes=5))
-    assert late["outcome"] == "refused" and "列为异常" in late["message"] and "本站此后已有更新的扫描" in late["message"]
+    assert (
+        late["outcome"] == "refused"
+        and "列为异常" in late["message"]
+        and "本站此后已有更新的扫描" in late["message"]
+    )
     assert StationSession.get().person_id == office.people["li"].id  # not applied
     (e,) = office.events_since(mark)
     data = json.loads(e.data)
@@ -58,7 +64,9 @@ def test_a_late_scan_after_newer_scans_at_the_station_is_an_exception(office: Of
     assert row.exception == "station_moved_on" and row.late
 
 
-def test_a_late_scan_of_an_item_changed_elsewhere_since_is_an_exception(office: Office, clock: FixedClock) -> None:
+def test_a_late_scan_of_an_item_changed_elsewhere_since_is_an_exception(
+    office: Office, clock: FixedClock
+) -> None:
     start = clock.now()
     room = office.station("阅文室")
     actions.check_out(office.store, office.confidential[0], office.people["li"], room, actor="cli:test")

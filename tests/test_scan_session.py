@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 from conftest import Office, kinds, new_id, scan
 
-from custody import actions, settings
+from custody import settings
+from custody.actions import core as actions
 from custody.clock import FixedClock
-from custody.models_scan import Scan, StationSession
-from custody.scan import ScanInput, submit_batch
-from custody.scan_state import ScanIdTaken
-from custody.verify import verify
+from custody.ledger.verify import verify
+from custody.models.scan import Scan, StationSession
+from custody.scan.state import ScanIdTaken
+from custody.scan.station import ScanInput, submit_batch
 
 
 def test_badge_then_item_checks_out_to_the_session_person(office: Office) -> None:
@@ -111,8 +112,12 @@ def test_top_secret_needs_a_leader_in_the_session(office: Office) -> None:
     out = scan(office, office.top_secret)
     assert out["outcome"] == "checked_out" and out["item"]["holder"]["badge"] == "C001"
     approval, checkout = office.events_since(mark)
-    assert approval.kind == "session_approved" and json.loads(approval.data) == {"approver": office.people["wang"].id}
-    assert checkout.kind == "checked_out" and json.loads(checkout.data)["approver"] == office.people["wang"].id
+    assert approval.kind == "session_approved" and json.loads(approval.data) == {
+        "approver": office.people["wang"].id
+    }
+    assert (
+        checkout.kind == "checked_out" and json.loads(checkout.data)["approver"] == office.people["wang"].id
+    )
     assert StationSession.get().approver_id == office.people["wang"].id
     assert verify().ok
 
@@ -182,7 +187,8 @@ def test_item_code_with_a_wrong_check_digit_is_refused_as_mistyped(office: Offic
 
 
 def test_destroyed_or_lost_item_is_not_lent(office: Office) -> None:
-    from custody.models import Item
+    from custody.models.core import Item
+
     Item.update(status="lost").where(Item.code == office.secret[2]).execute()
     a = scan(office, office.secret[2])
     assert a["outcome"] == "refused" and "不能借出" in a["message"]
@@ -206,6 +212,7 @@ def test_session_timeout_is_named_in_the_badge_message(office: Office) -> None:
 
 # --- idempotency ---------------------------------------------------------------------
 
+
 def test_a_repeated_scan_id_answers_the_stored_answer_and_records_nothing(office: Office) -> None:
     scan(office, "B001")
     sid = new_id()
@@ -226,8 +233,12 @@ def test_a_scan_id_of_another_station_is_refused(office: Office) -> None:
 
 def test_batch_answers_in_order_and_a_repeat_inside_is_a_duplicate(office: Office) -> None:
     sid = new_id()
-    scans = [ScanInput("B001", new_id()), ScanInput(office.secret[0], sid), ScanInput(office.secret[0], sid),
-             ScanInput(office.secret[1], new_id())]
+    scans = [
+        ScanInput("B001", new_id()),
+        ScanInput(office.secret[0], sid),
+        ScanInput(office.secret[0], sid),
+        ScanInput(office.secret[1], new_id()),
+    ]
     answers = submit_batch(office.store, office.station("保密室"), scans)
     assert [a["outcome"] for a in answers] == ["badge", "checked_out", "checked_out", "checked_out"]
     assert [a["duplicate"] for a in answers] == [False, False, True, False]
@@ -242,7 +253,8 @@ def test_a_failing_scan_leaves_nothing_half_written(office: Office, monkeypatch:
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    import custody.scan as scan_module
+    import custody.scan.station as scan_module
+
     monkeypatch.setattr(scan_module.shapes, "item_json", broken)
     with pytest.raises(RuntimeError):
         scan(office, office.secret[0])

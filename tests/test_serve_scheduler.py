@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from core_support import wait_for
 
-from custody import actions
-from custody.models import Event
+from custody.actions import core as actions
+from custody.models.core import Event
 
 
 def test_serve_records_the_sweep_once_closing_time_has_passed(live_office, serve_process):

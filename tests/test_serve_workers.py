@@ -17,10 +17,10 @@ import pytest
 from conftest import Client, Office, ServeProcess, new_id, open_live_office
 from core_support import BACKENDS, wait_for
 
-from custody.db import LOCK_SUFFIX, writing
-from custody.models import Event, Item
-from custody.models_scan import Scan
-from custody.verify import verify
+from custody.ledger.verify import verify
+from custody.models.core import Event, Item
+from custody.models.scan import Scan
+from custody.store.db import LOCK_SUFFIX, writing
 
 
 def children(pid: int) -> set[int]:
@@ -34,8 +34,10 @@ def started_children(pid: int, count: int = 3, gone: int | None = None) -> set[i
     """The children of `pid` once all `count` are forked (and `gone` is not among them): the parent
     announces its address before it forks them, and a worker may answer the health check before
     the last one is forked."""
-    return wait_for(lambda: (lambda kids: kids if len(kids) == count and gone not in kids else None)(children(pid)),
-                    what=f"{count} child processes")
+    return wait_for(
+        lambda: (lambda kids: kids if len(kids) == count and gone not in kids else None)(children(pid)),
+        what=f"{count} child processes",
+    )
 
 
 def alive(pid: int) -> bool:
@@ -47,7 +49,9 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def test_workers_share_sessions_and_the_ledger_under_load(live_office: Office, serve_process: ServeProcess) -> None:
+def test_workers_share_sessions_and_the_ledger_under_load(
+    live_office: Office, serve_process: ServeProcess
+) -> None:
     o = live_office
     serve_process.args = ["--workers", "2", "--threads", "4", "--pin-cpus"]
     serve_process.start()
@@ -55,7 +59,9 @@ def test_workers_share_sessions_and_the_ledger_under_load(live_office: Office, s
     kids = started_children(serve_process.proc.pid)  # two workers and the closing sweep
     allowed = sorted(os.sched_getaffinity(0))
     if len(allowed) >= 2:  # each worker on a CPU of its own; the closing sweep anywhere
-        pinned = sorted(cpu for k in kids if len(os.sched_getaffinity(k)) == 1 for cpu in os.sched_getaffinity(k))
+        pinned = sorted(
+            cpu for k in kids if len(os.sched_getaffinity(k)) == 1 for cpu in os.sched_getaffinity(k)
+        )
         assert pinned == allowed[:2]
 
     failures: list[str] = []
@@ -64,21 +70,28 @@ def test_workers_share_sessions_and_the_ledger_under_load(live_office: Office, s
         # each station its own connection, reaching whichever worker accepts it
         c = Client(serve_process.url, o.tokens[name])
         for _ in range(rounds):
-            for code, expected in ((badge, "badge"), *((x, "checked_out") for x in codes),
-                                   *((x, "returned") for x in codes)):
+            for code, expected in (
+                (badge, "badge"),
+                *((x, "checked_out") for x in codes),
+                *((x, "returned") for x in codes),
+            ):
                 answer = c.scan(code)
                 if answer["outcome"] != expected:
                     failures.append(f"{name} {code}: {answer['outcome']} {answer['message']}")
 
-    threads = [threading.Thread(target=station, args=("保密室", "B001", o.secret, 5)),
-               threading.Thread(target=station, args=("阅文室", "B002", o.confidential, 5))]
+    threads = [
+        threading.Thread(target=station, args=("保密室", "B001", o.secret, 5)),
+        threading.Thread(target=station, args=("阅文室", "B002", o.confidential, 5)),
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join(120)
     assert not failures
     assert serve_process.stop() == 0
-    assert Event.select().where(Event.kind == "checked_out").count() == 5 * (len(o.secret) + len(o.confidential))
+    assert Event.select().where(Event.kind == "checked_out").count() == 5 * (
+        len(o.secret) + len(o.confidential)
+    )
     assert Item.select().where(Item.status == "out").count() == 0
     assert verify().ok
 
@@ -125,8 +138,9 @@ def test_one_scan_posted_at_once_to_every_worker_is_recorded_once(any_live_offic
     assert verify().ok
 
 
-def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(live_office: Office,
-                                                                    serve_process: ServeProcess) -> None:
+def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(
+    live_office: Office, serve_process: ServeProcess
+) -> None:
     o = live_office
     serve_process.args = ["--workers", "2", "--threads", "2"]
     serve_process.start()
@@ -144,9 +158,14 @@ def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(live_office: 
     assert len(now - first) == 1
     # whichever worker answers, the stored answer and the open session are the database's
     for _ in range(4):
-        assert Client(serve_process.url, o.tokens["保密室"]).scan("B001", scan_id=sid) == {**opened, "duplicate": True}
+        assert Client(serve_process.url, o.tokens["保密室"]).scan("B001", scan_id=sid) == {
+            **opened,
+            "duplicate": True,
+        }
     assert Client(serve_process.url, o.tokens["保密室"]).scan(o.secret[0])["outcome"] == "checked_out"
-    assert any("ended with status -9" in line and "starting another" in line for line in serve_process.stderr_lines)
+    assert any(
+        "ended with status -9" in line and "starting another" in line for line in serve_process.stderr_lines
+    )
 
     assert serve_process.stop(signal.SIGTERM) == 0
     assert not any(alive(pid) for pid in now)
@@ -158,15 +177,20 @@ def test_workers_that_cannot_start_give_up_with_one_line(tmp_path: Path) -> None
     from conftest import SERVE_BOOT
 
     env = {**os.environ, "CUSTODY_HOME": str(tmp_path / "empty")}
-    r = subprocess.run([sys.executable, "-c", SERVE_BOOT, "serve", "--port", "0", "--workers", "2"],
-                       capture_output=True, text=True, env=env, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-c", SERVE_BOOT, "serve", "--port", "0", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert r.returncode == 1  # checked before any worker starts
     assert r.stderr.strip().splitlines() == ["custody: 数据库尚未初始化：请先运行 custody init"]
 
 
 HOLDER = r"""
 import sys
-from custody.store import Store
+from custody.store.core import Store
 store = Store.open(sys.argv[1])
 with store.db.write_lock:
     print("held", flush=True)
@@ -177,8 +201,9 @@ print("released", flush=True)
 
 def test_writers_of_two_processes_take_turns_on_the_lock_file(live_office: Office) -> None:
     o = live_office
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, o.url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, o.url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdin is not None
         assert holder.stdout.readline().strip() == "held"
@@ -227,8 +252,9 @@ def test_a_supervisor_whose_children_keep_dying_at_once_gives_up() -> None:
     assert "5 children in a row died at once: stopping" in r.stderr
 
 
-def test_ctrl_c_reaching_every_process_stops_them_all_cleanly(live_office: Office,
-                                                               serve_process: ServeProcess) -> None:
+def test_ctrl_c_reaching_every_process_stops_them_all_cleanly(
+    live_office: Office, serve_process: ServeProcess
+) -> None:
     serve_process.args = ["--workers", "2"]
     serve_process.start()
     assert serve_process.proc is not None
@@ -239,5 +265,7 @@ def test_ctrl_c_reaching_every_process_stops_them_all_cleanly(live_office: Offic
     wait_for(lambda: not any(alive(pid) for pid in kids) or None, what="the workers to stop")
     assert serve_process.proc.wait(30) == 0  # none left: the parent stops without being told
     assert serve_process.stop(signal.SIGINT) == 0
-    assert not any("Traceback" in line or "Aborted" in line or "starting another" in line
-                   for line in serve_process.stderr_lines)
+    assert not any(
+        "Traceback" in line or "Aborted" in line or "starting another" in line
+        for line in serve_process.stderr_lines
+    )

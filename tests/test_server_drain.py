@@ -10,8 +10,8 @@ from urllib.parse import urlparse
 from conftest import Client, Office, new_id
 from core_support import wait_for
 
-from custody.cli_serve import wait_healthy
-from custody.models_scan import Scan
+from custody.cli.serve import wait_healthy
+from custody.models.scan import Scan
 from web.server import start_in_thread
 
 

@@ -13,9 +13,9 @@ import pytest
 import requests
 from conftest import SERVE_BOOT, Client, Office, ServeProcess, new_id
 
-from custody.models import Event
-from custody.models_scan import Scan
-from custody.verify import verify
+from custody.ledger.verify import verify
+from custody.models.core import Event
+from custody.models.scan import Scan
 
 
 def test_serve_help_has_an_example() -> None:
@@ -29,7 +29,9 @@ def test_serve_help_has_an_example() -> None:
     assert "--threads" in r.stdout
 
 
-def test_serves_on_127_0_0_1_and_logs_a_line_per_request(live_office: Office, serve_process: ServeProcess) -> None:
+def test_serves_on_127_0_0_1_and_logs_a_line_per_request(
+    live_office: Office, serve_process: ServeProcess
+) -> None:
     url = serve_process.start()
     assert url.startswith("http://127.0.0.1:")
     c = serve_process.client(live_office.tokens["保密室"])
@@ -64,8 +66,9 @@ def test_sessions_and_answers_survive_a_restart(live_office: Office, serve_proce
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_stopping_under_load_loses_no_acknowledged_scan(live_office: Office, serve_process: ServeProcess,
-                                                        sig: int) -> None:
+def test_stopping_under_load_loses_no_acknowledged_scan(
+    live_office: Office, serve_process: ServeProcess, sig: int
+) -> None:
     o = live_office
     serve_process.start()
     acknowledged: list[str] = []
@@ -107,14 +110,19 @@ def test_a_database_that_is_not_initialised_is_one_clear_line(tmp_path: Path) ->
     import sys
 
     env = {**os.environ, "CUSTODY_HOME": str(tmp_path / "empty")}
-    r = subprocess.run([sys.executable, "-c", SERVE_BOOT, "serve", "--port", "0"], capture_output=True,
-                       text=True, env=env, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-c", SERVE_BOOT, "serve", "--port", "0"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert r.returncode == 1
     assert r.stderr.strip().splitlines() == ["custody: 数据库尚未初始化：请先运行 custody init"]
 
 
 def test_start_local_service_issues_a_fresh_recorded_token(live_office: Office) -> None:
-    from custody.cli_serve import start_local_service
+    from custody.cli.serve import start_local_service
 
     o = live_office
     old = Client("http://unused", o.tokens["保密室"])

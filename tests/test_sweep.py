@@ -10,9 +10,11 @@ from datetime import timedelta
 import pytest
 from closing_support import BACKENDS, MONDAY, local, office_at, recent_morning, run_cli
 
-from custody import actions, closing, sweep
+from custody.actions import core as actions
+from custody.closing import schedule as closing
 from custody.errors import InvalidInput, NotFound
-from custody.models import Event
+from custody.models.core import Event
+from custody.reports import sweep
 
 
 @pytest.fixture(params=BACKENDS)
@@ -38,8 +40,12 @@ def test_top_secret_first_then_longest_out_with_flags(office):
     s = sweep.sweep(office.store)
     assert codes(s) == [office.top, office.secret[0], office.secret[1], office.seal]
     flags = {e.item.code: e.flags for e in s.entries}
-    assert flags == {office.top: ("top_secret_out",), office.secret[0]: (), office.secret[1]: (),
-                     office.seal: ("seal_out",)}
+    assert flags == {
+        office.top: ("top_secret_out",),
+        office.secret[0]: (),
+        office.secret[1]: (),
+        office.seal: ("seal_out",),
+    }
     assert s.counts == {"top-secret": 1, "secret": 2, "confidential": 0, "internal": 1, "unclassified": 0}
     assert not any(e.overdue for e in s.entries)
 
@@ -66,7 +72,9 @@ def test_overdue_means_out_across_a_closing_time(office):
     office.lend(office.secret[1], "zhang")  # overtime: not overdue until the next closing
     office.at("18:10")
     assert {e.item.code: e.overdue for e in sweep.sweep(office.store).entries} == {
-        office.secret[0]: True, office.secret[1]: False}
+        office.secret[0]: True,
+        office.secret[1]: False,
+    }
 
 
 def test_at_answers_from_the_ledger_as_it_stood(office):
@@ -76,7 +84,9 @@ def test_at_answers_from_the_ledger_as_it_stood(office):
     office.at("17:40")
     office.give_back(office.secret[1])
     office.at("18:00")
-    late = actions.receive(office.store, title="晚到文件", level="secret", home="保密室", actor="test")[0].code
+    late = actions.receive(office.store, title="晚到文件", level="secret", home="保密室", actor="test")[
+        0
+    ].code
     office.lend(late, "zhang")
     office.at("19:00")
     then = sweep.sweep(office.store, at=local(MONDAY, "17:30"))
@@ -122,7 +132,8 @@ def test_a_safe_not_closed_by_closing_time_plus_grace_is_flagged(office):
     office.at("18:20")
     late = sweep.sweep(office.store).safes
     assert [(f.station, f.flags, f.closed_by) for f in late] == [
-        ("保密室", ("safe_closed_late",), office.people["zhao"].id)]
+        ("保密室", ("safe_closed_late",), office.people["zhao"].id)
+    ]
     assert sweep.sweep(office.store, at=local(MONDAY, "18:05")).safes[0].flags == ("safe_not_closed",)
 
 
@@ -147,10 +158,29 @@ def test_json_shape(office):
     assert set(data) >= {"at", "outstanding", "counts"}
     assert data["at"] == "2026-11-30T18:01:00+08:00"
     item = data["outstanding"][0]
-    assert {"code", "title", "kind", "level", "copy_no", "doc_no", "issuer", "home", "status", "holder", "since",
-            "station", "overdue", "flags"} <= set(item)
-    assert item["holder"] == {"name": "赵保密员", "badge": "C001", "role": "custodian", "clearance": "top-secret",
-                              "dept": ""}
+    assert {
+        "code",
+        "title",
+        "kind",
+        "level",
+        "copy_no",
+        "doc_no",
+        "issuer",
+        "home",
+        "status",
+        "holder",
+        "since",
+        "station",
+        "overdue",
+        "flags",
+    } <= set(item)
+    assert item["holder"] == {
+        "name": "赵保密员",
+        "badge": "C001",
+        "role": "custodian",
+        "clearance": "top-secret",
+        "dept": "",
+    }
     assert item["since"] == "2026-11-30T10:00:00+08:00" and item["station"] == "保密室"
     assert item["flags"] == ["top_secret_out", "over_reading_limit"] and item["overdue"] is True
     assert data["unclosed_safes"][0]["flags"] == ["safe_not_closed"]
@@ -158,6 +188,7 @@ def test_json_shape(office):
 
 
 # --- the command line -----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def cli_office(tmp_path):
@@ -214,7 +245,17 @@ def test_cli_sweep_record_stores_a_manual_record(cli_office):
     o.at("10:00")
     o.lend(o.secret[0], "zhang")
     assert run_cli(o, "sweep", "--record").exit_code == 0
-    listed = json.loads(run_cli(o, "closing", "list", "--from", (o.clock.now() - timedelta(days=30)).date().isoformat(),
-                                "--to", "2999-12-31", "--json").stdout)
+    listed = json.loads(
+        run_cli(
+            o,
+            "closing",
+            "list",
+            "--from",
+            (o.clock.now() - timedelta(days=30)).date().isoformat(),
+            "--to",
+            "2999-12-31",
+            "--json",
+        ).stdout
+    )
     assert [(r["kind"], r["outstanding"]) for r in listed["sweeps"]] == [("manual", 1)]
     assert Event.select().where(Event.kind == "sweep_recorded").count() == 1

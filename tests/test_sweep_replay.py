@@ -16,19 +16,31 @@ from closing_support import MONDAY, office_at
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custody import actions, closing, ledger, replay, sweep
-from custody.models import Item, to_text
+from custody.actions import core as actions
+from custody.closing import schedule as closing
+from custody.ledger import chain as ledger
+from custody.ledger import replay
+from custody.models.core import Item, to_text
+from custody.reports import sweep
 
 TZ = ZoneInfo("Asia/Shanghai")
 
 step = st.one_of(
-    st.tuples(st.just("lend"), st.integers(0, 20), st.sampled_from(["zhang", "li", "zhao", "wang"]),
-              st.sampled_from(["保密室", "阅文室"])),
+    st.tuples(
+        st.just("lend"),
+        st.integers(0, 20),
+        st.sampled_from(["zhang", "li", "zhao", "wang"]),
+        st.sampled_from(["保密室", "阅文室"]),
+    ),
     st.tuples(st.just("return"), st.integers(0, 20), st.sampled_from(["保密室", "阅文室"])),
     st.tuples(st.just("wait"), st.integers(1, 400)),
     st.tuples(st.just("receive"), st.sampled_from(["top-secret", "secret", "confidential", "internal"])),
-    st.tuples(st.just("close"),),
-    st.tuples(st.just("snapshot"),),
+    st.tuples(
+        st.just("close"),
+    ),
+    st.tuples(
+        st.just("snapshot"),
+    ),
 )
 
 
@@ -39,9 +51,25 @@ def replayed_json(store, at):
 def naive_json(store, at):
     """The reference: every event up to `at` through replay.replay, all items."""
     states = replay.replay(ledger.walk(until=to_text(at)))
-    rows = [sweep.Outstanding(s.code, s.title, s.kind, s.level, s.period, s.copy_no, s.doc_no, s.issuer, s.home,
-                              s.status, s.holder, datetime.fromisoformat(s.since) if s.since else None, s.location)
-            for s in states.values() if s.status in sweep.OUTSTANDING_STATUSES]
+    rows = [
+        sweep.Outstanding(
+            s.code,
+            s.title,
+            s.kind,
+            s.level,
+            s.period,
+            s.copy_no,
+            s.doc_no,
+            s.issuer,
+            s.home,
+            s.status,
+            s.holder,
+            datetime.fromisoformat(s.since) if s.since else None,
+            s.location,
+        )
+        for s in states.values()
+        if s.status in sweep.OUTSTANDING_STATUSES
+    ]
     return sweep.to_json(sweep.assemble(store, at, rows), TZ)
 
 
@@ -65,14 +93,23 @@ def test_replay_equals_present(history):
             if kind == "lend" and home:
                 code = home[op[1] % len(home)]
                 approver = office.people["wang"]  # a leader at the desk: top secret may go out too
-                actions.check_out(store, code, office.people[op[2]], office.station(op[3]), actor="t",
-                                  approver=approver if op[2] != "wang" else None)
+                actions.check_out(
+                    store,
+                    code,
+                    office.people[op[2]],
+                    office.station(op[3]),
+                    actor="t",
+                    approver=approver if op[2] != "wang" else None,
+                )
             elif kind == "return" and out:
                 actions.return_item(store, out[op[1] % len(out)], office.station(op[2]), actor="t")
             elif kind == "wait":
                 office.clock.advance(minutes=op[1])
             elif kind == "receive":
-                items += [i.code for i in actions.receive(store, title="新件", level=op[1], home="保密室", actor="t")]
+                items += [
+                    i.code
+                    for i in actions.receive(store, title="新件", level=op[1], home="保密室", actor="t")
+                ]
             elif kind == "close":
                 closing.close_safe(store, office.station("保密室"), office.people["zhao"], "t")
             elif kind == "snapshot":

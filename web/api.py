@@ -14,10 +14,15 @@ from zoneinfo import ZoneInfo
 
 import peewee
 
-from custody import actions, ledger, lookup, scan, schema, settings, shapes, vocab
-from custody.models import Item, Person, Station, Tag
-from custody.models_scan import Scan, StationSession
-from custody.store import Store
+from custody import settings, vocab
+from custody.actions import core as actions
+from custody.ledger import chain as ledger
+from custody.models.core import Item, Person, Station, Tag
+from custody.models.scan import Scan, StationSession
+from custody.reports import lookup, shapes
+from custody.scan import station as scan
+from custody.store import migrations as schema
+from custody.store.core import Store
 from web import validate
 
 
@@ -53,12 +58,14 @@ def snapshot(store: Store) -> Any:
 
 # --- service --------------------------------------------------------------------
 
+
 def health(req: ApiRequest) -> Result:
     version = schema.current_version(req.store.db)
     return {"status": "ok", "schema_version": version}
 
 
 # --- scans ----------------------------------------------------------------------
+
 
 def post_scan(req: ApiRequest) -> Result:
     assert req.station is not None
@@ -80,13 +87,19 @@ def post_station_event(req: ApiRequest) -> Result:
 
 # --- reads ----------------------------------------------------------------------
 
+
 def _page(query: peewee.Query, req: ApiRequest, key: str, shape: Callable[[Any], dict[str, Any]]) -> Result:
     limit, offset = validate.page(req.query)
     with snapshot(req.store):
         total = query.count()
         rows = [shape(r) for r in query.limit(limit).offset(offset)]
-    return {key: rows, "total": total, "limit": limit, "offset": offset,
-            "next_offset": offset + limit if offset + limit < total else None}
+    return {
+        key: rows,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if offset + limit < total else None,
+    }
 
 
 def list_items(req: ApiRequest) -> Result:
@@ -134,11 +147,18 @@ def list_stations(req: ApiRequest) -> Result:
     def shape(st: Station) -> dict[str, Any]:
         s = StationSession.get_or_none(StationSession.station == st)
         live = s is not None and (now - s.last_scan_at).total_seconds() <= timeout
-        return {"name": st.name, "kind": st.kind,
-                "session": {"person": shapes.person_json(s.person),
-                            "approver": shapes.person_json(s.approver) if s.approver_id else None,
-                            "opened_at": shapes.iso(s.opened_at, tz),
-                            "last_scan_at": shapes.iso(s.last_scan_at, tz)} if live and s is not None else None}
+        return {
+            "name": st.name,
+            "kind": st.kind,
+            "session": {
+                "person": shapes.person_json(s.person),
+                "approver": shapes.person_json(s.approver) if s.approver_id else None,
+                "opened_at": shapes.iso(s.opened_at, tz),
+                "last_scan_at": shapes.iso(s.last_scan_at, tz),
+            }
+            if live and s is not None
+            else None,
+        }
 
     return _page(Station.select().order_by(Station.name), req, "stations", shape)
 
@@ -146,14 +166,24 @@ def list_stations(req: ApiRequest) -> Result:
 def list_scan_exceptions(req: ApiRequest) -> Result:
     """Late scans that conflicted with what happened since: recorded, not applied (newest first)."""
     tz = req.tz()
-    q = (Scan.select(Scan, Station).join(Station).where(Scan.exception.is_null(False))
-         .order_by(Scan.received_at.desc(), Scan.id.desc()))
+    q = (
+        Scan.select(Scan, Station)
+        .join(Station)
+        .where(Scan.exception.is_null(False))
+        .order_by(Scan.received_at.desc(), Scan.id.desc())
+    )
 
     def shape(s: Scan) -> dict[str, Any]:
         answer = json.loads(s.answer)
-        return {"scan_id": s.scan_id, "station": s.station.name, "code": s.code,
-                "scanned_at": shapes.iso(s.scanned_at, tz), "received_at": shapes.iso(s.received_at, tz),
-                "exception": s.exception, "message": answer["message"],
-                "item": answer["item"]["code"] if answer.get("item") else None}
+        return {
+            "scan_id": s.scan_id,
+            "station": s.station.name,
+            "code": s.code,
+            "scanned_at": shapes.iso(s.scanned_at, tz),
+            "received_at": shapes.iso(s.received_at, tz),
+            "exception": s.exception,
+            "message": answer["message"],
+            "item": answer["item"]["code"] if answer.get("item") else None,
+        }
 
     return _page(q, req, "exceptions", shape)

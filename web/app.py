@@ -23,9 +23,9 @@ from typing import Any
 import bottle
 import peewee
 
-from custody import scan_state
 from custody.errors import Conflict, CustodyError, InvalidInput, NotFound, StorageError
-from custody.store import Store
+from custody.scan import state as scan_state
+from custody.store.core import Store
 from web import api, labels_api, openapi
 
 log = logging.getLogger(__name__)
@@ -44,24 +44,56 @@ class Route:
     handler: Callable[[api.ApiRequest], api.Result]
     auth: bool = True  # a valid station token is needed
     summary: str = ""
-    query: tuple[str, ...] = ()  # the query parameters it takes; any other is refused (a typo filters nothing)
+    query: tuple[
+        str, ...
+    ] = ()  # the query parameters it takes; any other is refused (a typo filters nothing)
 
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/health", api.health, auth=False, summary="The service and its database answer"),
-    Route("GET", "/api/v1/openapi.json", lambda req: openapi.spec(), auth=False, summary="This API in OpenAPI 3"),
+    Route(
+        "GET", "/api/v1/openapi.json", lambda req: openapi.spec(), auth=False, summary="This API in OpenAPI 3"
+    ),
     Route("POST", "/api/v1/scans", api.post_scan, summary="One scan from a station"),
-    Route("POST", "/api/v1/scans/batch", api.post_scan_batch, summary="Several scans of one station (RFID burst)"),
-    Route("GET", "/api/v1/scans/exceptions", api.list_scan_exceptions, summary="Late scans that conflicted", query=PAGE),
+    Route(
+        "POST",
+        "/api/v1/scans/batch",
+        api.post_scan_batch,
+        summary="Several scans of one station (RFID burst)",
+    ),
+    Route(
+        "GET",
+        "/api/v1/scans/exceptions",
+        api.list_scan_exceptions,
+        summary="Late scans that conflicted",
+        query=PAGE,
+    ),
     Route("POST", "/api/v1/stations/events", api.post_station_event, summary="A scanner plugged in or out"),
-    Route("GET", "/api/v1/stations", api.list_stations, summary="Stations and their open sessions", query=PAGE),
-    Route("GET", "/api/v1/items", api.list_items, summary="Items, filtered",
-          query=("status", "level", "holder", "station", *PAGE)),
+    Route(
+        "GET", "/api/v1/stations", api.list_stations, summary="Stations and their open sessions", query=PAGE
+    ),
+    Route(
+        "GET",
+        "/api/v1/items",
+        api.list_items,
+        summary="Items, filtered",
+        query=("status", "level", "holder", "station", *PAGE),
+    ),
     Route("GET", "/api/v1/items/<code>", api.get_item, summary="One item and its history"),
-    Route("GET", "/api/v1/items/<code>/label.png", labels_api.label_png, summary="The item's label (PNG)",
-          query=("size", "dpi")),
-    Route("GET", "/api/v1/items/<code>/label.pdf", labels_api.label_pdf, summary="The item's label (PDF)",
-          query=("size", "dpi")),
+    Route(
+        "GET",
+        "/api/v1/items/<code>/label.png",
+        labels_api.label_png,
+        summary="The item's label (PNG)",
+        query=("size", "dpi"),
+    ),
+    Route(
+        "GET",
+        "/api/v1/items/<code>/label.pdf",
+        labels_api.label_pdf,
+        summary="The item's label (PDF)",
+        query=("size", "dpi"),
+    ),
     Route("GET", "/api/v1/out", api.list_out, summary="What is out now", query=PAGE),
     Route("GET", "/api/v1/people", api.list_people, summary="People", query=PAGE),
 )
@@ -77,7 +109,9 @@ def language(accept: str | None, default: str) -> str:
     """`zh` or `en` from an Accept-Language header (highest q wins), else the default."""
     best, best_q = None, 0.0
     for part in (accept or "").split(",")[:20]:
-        m = re.fullmatch(r"\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?))?\s*", part)
+        m = re.fullmatch(
+            r"\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?))?\s*", part
+        )
         if not m:
             continue
         lang = m.group(1).lower()
@@ -121,18 +155,29 @@ class ApiPlugin:
                 else:
                     lang = chosen or scan_state.current_setting(plugin.store, "language")
                 if too_large:
-                    raise ApiError(413, f"请求体过大：最多 {plugin.body_limit} 字节",
-                                   f"the body is too large: at most {plugin.body_limit} bytes")
+                    raise ApiError(
+                        413,
+                        f"请求体过大：最多 {plugin.body_limit} 字节",
+                        f"the body is too large: at most {plugin.body_limit} bytes",
+                    )
                 if spec.auth:
                     if station is None:
-                        raise ApiError(401, "缺少或无效的站点令牌（Authorization: Bearer 令牌）",
-                                       "missing or invalid station token (Authorization: Bearer TOKEN)",
-                                       {"WWW-Authenticate": 'Bearer realm="custody"'})
+                        raise ApiError(
+                            401,
+                            "缺少或无效的站点令牌（Authorization: Bearer 令牌）",
+                            "missing or invalid station token (Authorization: Bearer TOKEN)",
+                            {"WWW-Authenticate": 'Bearer realm="custody"'},
+                        )
                     request.environ["custody.station"] = station.name
                 store = copy.copy(plugin.store)
                 store.lang = lang
-                req = api.ApiRequest(store=store, station=station, query=_query(request, spec.query), args=args,
-                                     read_body=lambda: plugin._body(request))
+                req = api.ApiRequest(
+                    store=store,
+                    station=station,
+                    query=_query(request, spec.query),
+                    args=args,
+                    read_body=lambda: plugin._body(request),
+                )
                 result = spec.handler(req)
                 if isinstance(result, bottle.HTTPResponse):  # a label image, not JSON
                     return result
@@ -144,11 +189,20 @@ class ApiPlugin:
                 return _json(_status_of(exc), {"error": exc.message(lang)})
             except peewee.OperationalError as exc:
                 log.warning("database busy or unavailable on %s %s: %s", route.method, request.path, exc)
-                return _json(503, {"error": "数据库忙或不可用，请稍后重试" if lang != "en"
-                                   else "the database is busy or unavailable: retry later"}, {"Retry-After": "1"})
+                return _json(
+                    503,
+                    {
+                        "error": "数据库忙或不可用，请稍后重试"
+                        if lang != "en"
+                        else "the database is busy or unavailable: retry later"
+                    },
+                    {"Retry-After": "1"},
+                )
             except Exception:
                 log.exception("internal error on %s %s", route.method, request.path)
-                return _json(500, {"error": "内部错误，已记录日志" if lang != "en" else "internal error, logged"})
+                return _json(
+                    500, {"error": "内部错误，已记录日志" if lang != "en" else "internal error, logged"}
+                )
 
         return wrapper
 
@@ -159,7 +213,11 @@ class ApiPlugin:
     def _body(self, request: bottle.LocalRequest) -> bytes:
         raw = request.environ["wsgi.input"].read(self.body_limit + 1)
         if len(raw) > self.body_limit:
-            raise ApiError(413, f"请求体过大：最多 {self.body_limit} 字节", f"the body is too large: at most {self.body_limit} bytes")
+            raise ApiError(
+                413,
+                f"请求体过大：最多 {self.body_limit} 字节",
+                f"the body is too large: at most {self.body_limit} bytes",
+            )
         return raw
 
     def _station_and_language(self, request: bottle.LocalRequest, chosen: str) -> tuple[Any, str]:
@@ -181,8 +239,10 @@ def _query(request: bottle.LocalRequest, allowed: tuple[str, ...]) -> dict[str, 
     for name in query.keys():
         if name not in allowed:
             known = ", ".join(allowed) or "（无）"
-            raise InvalidInput(f"未知的查询参数“{name}”；可用：{known}",
-                               f"unknown query parameter {name!r}; allowed: {', '.join(allowed) or 'none'}")
+            raise InvalidInput(
+                f"未知的查询参数“{name}”；可用：{known}",
+                f"unknown query parameter {name!r}; allowed: {', '.join(allowed) or 'none'}",
+            )
         if len(query.getall(name)) > 1:
             raise InvalidInput(f"查询参数 {name} 重复", f"the query parameter {name} is given twice")
     values = {name: query.getunicode(name) for name in query.keys()}
@@ -238,7 +298,9 @@ class ApiApp(bottle.Bottle):
         started = time.perf_counter()
         seen: list[str] = []
 
-        def recording_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def recording_start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
             seen.append(status)
             return start_response(status, headers, exc_info)
 
@@ -246,10 +308,15 @@ class ApiApp(bottle.Bottle):
             with self.flight:
                 return super().wsgi(environ, recording_start_response)
         finally:
-            access_log.info('%s "%s %s" %s %.1fms station=%s', environ.get("REMOTE_ADDR", "-"),
-                            environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"),
-                            seen[0].split(" ", 1)[0] if seen else "-", (time.perf_counter() - started) * 1000,
-                            environ.get("custody.station", "-"))
+            access_log.info(
+                '%s "%s %s" %s %.1fms station=%s',
+                environ.get("REMOTE_ADDR", "-"),
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                seen[0].split(" ", 1)[0] if seen else "-",
+                (time.perf_counter() - started) * 1000,
+                environ.get("custody.station", "-"),
+            )
 
 
 def _error_page(res: bottle.HTTPError) -> str:

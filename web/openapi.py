@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from custody import vocab
-from custody.scan import MAX_BATCH, MAX_CODE_LENGTH, OUTCOMES
+from custody.scan.station import MAX_BATCH, MAX_CODE_LENGTH, OUTCOMES
 from web import validate
 
 VERSION = "1.0.0"
@@ -30,14 +30,23 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _obj(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    return {"type": "object", "properties": properties,
-            "required": list(properties) if required is None else required}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+    }
 
 
 def _page(key: str, item: dict[str, Any]) -> dict[str, Any]:
-    return _obj({key: {"type": "array", "items": item}, "total": {"type": "integer", "minimum": 0},
-                 "limit": {"type": "integer", "minimum": 1}, "offset": {"type": "integer", "minimum": 0},
-                 "next_offset": _nullable({"type": "integer"})})
+    return _obj(
+        {
+            key: {"type": "array", "items": item},
+            "total": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1},
+            "offset": {"type": "integer", "minimum": 0},
+            "next_offset": _nullable({"type": "integer"}),
+        }
+    )
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -57,158 +66,367 @@ KINDS = [k.slug for k in vocab.KINDS]
 ROLES = [r.slug for r in vocab.ROLES]
 STATUSES = [s.slug for s in vocab.STATUSES]
 STATION_KINDS = [s.slug for s in vocab.STATION_KINDS]
-TEXT_QUERY = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": f"^{validate.QUERY_TEXT_RE.pattern}$"}
+TEXT_QUERY = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 128,
+    "pattern": f"^{validate.QUERY_TEXT_RE.pattern}$",
+}
 PAGE_PARAMS = [
-    {"name": "limit", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 1, "maximum": validate.MAX_LIMIT, "default": validate.DEFAULT_LIMIT}},
-    {"name": "offset", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 0, "maximum": validate.MAX_OFFSET, "default": 0}},
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": validate.MAX_LIMIT,
+            "default": validate.DEFAULT_LIMIT,
+        },
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 0, "maximum": validate.MAX_OFFSET, "default": 0},
+    },
 ]
 READ_ERRORS = {"400": _error("A bad query parameter"), "401": _error("No or a wrong station token")}
-WRITE_ERRORS = {"400": _error("A malformed body"), "401": _error("No or a wrong station token"),
-                "413": _error("The body is larger than 16 KiB")}
+WRITE_ERRORS = {
+    "400": _error("A malformed body"),
+    "401": _error("No or a wrong station token"),
+    "413": _error("The body is larger than 16 KiB"),
+}
 
 SCHEMAS: dict[str, Any] = {
     "Error": _obj({"error": {"type": "string"}}),
-    "Person": _obj({"name": {"type": "string"}, "badge": {"type": "string"}, "role": {"enum": ROLES},
-                    "clearance": {"enum": LEVELS}, "dept": {"type": "string"}}),
-    "Item": _obj({
-        "code": {"type": "string", "pattern": "^[0-9]{12}$"}, "title": {"type": "string"},
-        "kind": {"enum": KINDS}, "level": {"enum": LEVELS}, "period": {"type": "string"},
-        "copy_no": {"type": "string", "pattern": "^[0-9]{6}$"}, "doc_no": {"type": "string"},
-        "issuer": {"type": "string"}, "home": {"type": "string"}, "status": {"enum": STATUSES},
-        "holder": _nullable(_ref("Person")), "since": _nullable({"type": "string", "format": "date-time"}),
-        "location": _nullable({"type": "string"})}),
-    "Event": _obj({"seq": {"type": "integer"}, "at": {"type": "string", "format": "date-time"},
-                   "kind": {"type": "string"}, "item": _nullable({"type": "string"}),
-                   "person": _nullable({"type": "integer"}), "station": _nullable({"type": "string"}),
-                   "actor": {"type": "string"}, "data": {"type": "object"}, "hash": {"type": "string"}}),
+    "Person": _obj(
+        {
+            "name": {"type": "string"},
+            "badge": {"type": "string"},
+            "role": {"enum": ROLES},
+            "clearance": {"enum": LEVELS},
+            "dept": {"type": "string"},
+        }
+    ),
+    "Item": _obj(
+        {
+            "code": {"type": "string", "pattern": "^[0-9]{12}$"},
+            "title": {"type": "string"},
+            "kind": {"enum": KINDS},
+            "level": {"enum": LEVELS},
+            "period": {"type": "string"},
+            "copy_no": {"type": "string", "pattern": "^[0-9]{6}$"},
+            "doc_no": {"type": "string"},
+            "issuer": {"type": "string"},
+            "home": {"type": "string"},
+            "status": {"enum": STATUSES},
+            "holder": _nullable(_ref("Person")),
+            "since": _nullable({"type": "string", "format": "date-time"}),
+            "location": _nullable({"type": "string"}),
+        }
+    ),
+    "Event": _obj(
+        {
+            "seq": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time"},
+            "kind": {"type": "string"},
+            "item": _nullable({"type": "string"}),
+            "person": _nullable({"type": "integer"}),
+            "station": _nullable({"type": "string"}),
+            "actor": {"type": "string"},
+            "data": {"type": "object"},
+            "hash": {"type": "string"},
+        }
+    ),
     "Scan": {
         "type": "object",
         "properties": {
-            "code": {"type": "string", "minLength": 1, "maxLength": MAX_CODE_LENGTH, "pattern": CODE_PATTERN,
-                     "description": "What the scanner read: a badge, an item code, an RFID id or a CMD- code "
-                                    "(printable ASCII; surrounding spaces are ignored)"},
-            "scan_id": {"type": "string", "pattern": UUID_PATTERN,
-                        "description": "Made by the agent once per scan; a repeat gets the first answer back"},
-            "scanned_at": _nullable({"type": "string", "maxLength": 64, "pattern": TIME_PATTERN,
-                                     "description": "When it was scanned (ISO 8601 with an offset)"}),
+            "code": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_CODE_LENGTH,
+                "pattern": CODE_PATTERN,
+                "description": "What the scanner read: a badge, an item code, an RFID id or a CMD- code "
+                "(printable ASCII; surrounding spaces are ignored)",
+            },
+            "scan_id": {
+                "type": "string",
+                "pattern": UUID_PATTERN,
+                "description": "Made by the agent once per scan; a repeat gets the first answer back",
+            },
+            "scanned_at": _nullable(
+                {
+                    "type": "string",
+                    "maxLength": 64,
+                    "pattern": TIME_PATTERN,
+                    "description": "When it was scanned (ISO 8601 with an offset)",
+                }
+            ),
         },
         "required": ["code", "scan_id"],
     },
-    "ScanAnswer": _obj({
-        "scan_id": {"type": "string", "format": "uuid"}, "outcome": {"enum": list(OUTCOMES)},
-        "message": {"type": "string"}, "item": _nullable(_ref("Item")), "person": _nullable(_ref("Person")),
-        "duplicate": {"type": "boolean"}}),
-    "ScanBatch": _obj({"scans": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH, "items": _ref("Scan")}}),
-    "DeviceEvent": _obj({"event": {"enum": ["connected", "disconnected"]},
-                         "device": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": CODE_PATTERN},
-                         "at": {"type": "string", "maxLength": 64, "pattern": TIME_PATTERN}}),
-    "Session": _obj({"person": _ref("Person"), "approver": _nullable(_ref("Person")),
-                     "opened_at": {"type": "string", "format": "date-time"},
-                     "last_scan_at": {"type": "string", "format": "date-time"}}),
-    "Station": _obj({"name": {"type": "string"}, "kind": {"enum": STATION_KINDS},
-                     "session": _nullable(_ref("Session"))}),
-    "ScanException": _obj({"scan_id": {"type": "string"}, "station": {"type": "string"}, "code": {"type": "string"},
-                           "scanned_at": _nullable({"type": "string", "format": "date-time"}),
-                           "received_at": {"type": "string", "format": "date-time"},
-                           "exception": {"enum": ["station_moved_on", "item_changed"]},
-                           "message": {"type": "string"}, "item": _nullable({"type": "string"})}),
+    "ScanAnswer": _obj(
+        {
+            "scan_id": {"type": "string", "format": "uuid"},
+            "outcome": {"enum": list(OUTCOMES)},
+            "message": {"type": "string"},
+            "item": _nullable(_ref("Item")),
+            "person": _nullable(_ref("Person")),
+            "duplicate": {"type": "boolean"},
+        }
+    ),
+    "ScanBatch": _obj(
+        {"scans": {"type": "array", "minItems": 1, "maxItems": MAX_BATCH, "items": _ref("Scan")}}
+    ),
+    "DeviceEvent": _obj(
+        {
+            "event": {"enum": ["connected", "disconnected"]},
+            "device": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": CODE_PATTERN},
+            "at": {"type": "string", "maxLength": 64, "pattern": TIME_PATTERN},
+        }
+    ),
+    "Session": _obj(
+        {
+            "person": _ref("Person"),
+            "approver": _nullable(_ref("Person")),
+            "opened_at": {"type": "string", "format": "date-time"},
+            "last_scan_at": {"type": "string", "format": "date-time"},
+        }
+    ),
+    "Station": _obj(
+        {"name": {"type": "string"}, "kind": {"enum": STATION_KINDS}, "session": _nullable(_ref("Session"))}
+    ),
+    "ScanException": _obj(
+        {
+            "scan_id": {"type": "string"},
+            "station": {"type": "string"},
+            "code": {"type": "string"},
+            "scanned_at": _nullable({"type": "string", "format": "date-time"}),
+            "received_at": {"type": "string", "format": "date-time"},
+            "exception": {"enum": ["station_moved_on", "item_changed"]},
+            "message": {"type": "string"},
+            "item": _nullable({"type": "string"}),
+        }
+    ),
 }
 SCHEMAS["PersonEntry"] = {"allOf": [_ref("Person"), _obj({"active": {"type": "boolean"}})]}
-SCHEMAS["ItemWithHistory"] = {"allOf": [_ref("Item"), _obj({"history": {"type": "array", "items": _ref("Event")}})]}
+SCHEMAS["ItemWithHistory"] = {
+    "allOf": [_ref("Item"), _obj({"history": {"type": "array", "items": _ref("Event")}})]
+}
 
-SCAN_EXAMPLE = {"code": "B001", "scan_id": "0f8e3a52-4c1d-4a57-9a6b-2f1d3c4b5a69",
-                "scanned_at": "2026-11-30T09:15:00+08:00"}
+SCAN_EXAMPLE = {
+    "code": "B001",
+    "scan_id": "0f8e3a52-4c1d-4a57-9a6b-2f1d3c4b5a69",
+    "scanned_at": "2026-11-30T09:15:00+08:00",
+}
 
 
 def _paths() -> dict[str, Any]:
     items_filters = [
         {"name": "status", "in": "query", "required": False, "schema": {"enum": STATUSES}},
         {"name": "level", "in": "query", "required": False, "schema": {"enum": LEVELS}},
-        {"name": "holder", "in": "query", "required": False, "schema": TEXT_QUERY,
-         "description": "badge of the holder"},
-        {"name": "station", "in": "query", "required": False, "schema": TEXT_QUERY,
-         "description": "name of the home station"},
+        {
+            "name": "holder",
+            "in": "query",
+            "required": False,
+            "schema": TEXT_QUERY,
+            "description": "badge of the holder",
+        },
+        {
+            "name": "station",
+            "in": "query",
+            "required": False,
+            "schema": TEXT_QUERY,
+            "description": "name of the home station",
+        },
     ]
     return {
-        "/api/v1/health": {"get": {
-            "operationId": "health", "summary": "The service and its database answer", "security": [],
-            "responses": {"200": _ok("Up", _obj({"status": {"const": "ok"},
-                                                 "schema_version": {"type": "integer"}}))}}},
-        "/api/v1/openapi.json": {"get": {
-            "operationId": "openapi", "summary": "This description", "security": [],
-            "responses": {"200": _ok("OpenAPI 3.1", {"type": "object"})}}},
-        "/api/v1/scans": {"post": {
-            "operationId": "postScan", "summary": "One scan from a station",
-            "description": "Decides (badge, approval, check-out, return, command, count, refusal, unknown), "
-                           "records it with its events in one transaction and answers after the commit. "
-                           "A repeated scan_id answers the first answer again with duplicate: true.",
-            "requestBody": _body(_ref("Scan"), SCAN_EXAMPLE),
-            "responses": {"200": _ok("The decision", _ref("ScanAnswer")), **WRITE_ERRORS,
-                          "409": _error("The scan_id was used by another station")}}},
-        "/api/v1/scans/batch": {"post": {
-            "operationId": "postScanBatch", "summary": "Several scans of one station in order (an RFID burst)",
-            "requestBody": _body(_ref("ScanBatch"), {"scans": [SCAN_EXAMPLE]}),
-            "responses": {"200": _ok("One answer per scan, in order",
-                                     _obj({"answers": {"type": "array", "items": _ref("ScanAnswer")}})),
-                          **WRITE_ERRORS, "409": _error("A scan_id was used by another station")}}},
-        "/api/v1/scans/exceptions": {"get": {
-            "operationId": "listScanExceptions", "summary": "Late scans that conflicted, newest first",
-            "parameters": PAGE_PARAMS,
-            "responses": {"200": _ok("A page", _page("exceptions", _ref("ScanException"))), **READ_ERRORS}}},
-        "/api/v1/stations/events": {"post": {
-            "operationId": "postStationEvent", "summary": "The station's scanner was plugged in or out",
-            "requestBody": _body(_ref("DeviceEvent"), {"event": "connected", "device": "/dev/custody/scanner-safe",
-                                                      "at": "2026-11-30T09:00:00+08:00"}),
-            "responses": {"200": _ok("Recorded in the ledger",
-                                     _obj({"event": {"enum": ["connected", "disconnected"]},
-                                           "device": {"type": "string"},
-                                           "at": {"type": "string", "format": "date-time"},
-                                           "seq": {"type": "integer"}})), **WRITE_ERRORS}}},
-        "/api/v1/stations": {"get": {
-            "operationId": "listStations", "summary": "Stations and their open sessions", "parameters": PAGE_PARAMS,
-            "responses": {"200": _ok("A page", _page("stations", _ref("Station"))), **READ_ERRORS}}},
-        "/api/v1/items": {"get": {
-            "operationId": "listItems", "summary": "Items, filtered", "parameters": items_filters + PAGE_PARAMS,
-            "responses": {"200": _ok("A page", _page("items", _ref("Item"))), **READ_ERRORS}}},
-        "/api/v1/items/{code}": {"get": {
-            "operationId": "getItem", "summary": "One item and its whole history",
-            "parameters": [{"name": "code", "in": "path", "required": True,
-                            "schema": {"type": "string", "pattern": "^[0-9]{12}$"}}],
-            "responses": {"200": _ok("The item", _ref("ItemWithHistory")), **READ_ERRORS,
-                          "404": _error("No such item")}}},
-        **{f"/api/v1/items/{{code}}/label.{fmt}": {"get": {
-            "operationId": f"getItemLabel{fmt.upper()}", "summary": f"The item's label as {fmt.upper()} (no title on it)",
-            "parameters": [{"name": "code", "in": "path", "required": True,
-                            "schema": {"type": "string", "pattern": "^[0-9]{12}$"}},
-                           {"name": "size", "in": "query", "schema": {"type": "string", "default": "50x30"}},
-                           {"name": "dpi", "in": "query", "schema": {"enum": ["203", "300"], "default": "300"}}],
-            "responses": {"200": {"description": "The label", "content": {mime: {"schema": {
-                "type": "string", "contentMediaType": mime}}}}, **READ_ERRORS, "404": _error("No such item")}}}
-           for fmt, mime in (("png", "image/png"), ("pdf", "application/pdf"))},
-        "/api/v1/out": {"get": {
-            "operationId": "listOut", "summary": "What is out now: top secret first, then longest out",
-            "parameters": PAGE_PARAMS,
-            "responses": {"200": _ok("A page", _page("items", _ref("Item"))), **READ_ERRORS}}},
-        "/api/v1/people": {"get": {
-            "operationId": "listPeople", "summary": "People", "parameters": PAGE_PARAMS,
-            "responses": {"200": _ok("A page", _page("people", _ref("PersonEntry"))), **READ_ERRORS}}},
+        "/api/v1/health": {
+            "get": {
+                "operationId": "health",
+                "summary": "The service and its database answer",
+                "security": [],
+                "responses": {
+                    "200": _ok("Up", _obj({"status": {"const": "ok"}, "schema_version": {"type": "integer"}}))
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This description",
+                "security": [],
+                "responses": {"200": _ok("OpenAPI 3.1", {"type": "object"})},
+            }
+        },
+        "/api/v1/scans": {
+            "post": {
+                "operationId": "postScan",
+                "summary": "One scan from a station",
+                "description": "Decides (badge, approval, check-out, return, command, count, refusal, unknown), "
+                "records it with its events in one transaction and answers after the commit. "
+                "A repeated scan_id answers the first answer again with duplicate: true.",
+                "requestBody": _body(_ref("Scan"), SCAN_EXAMPLE),
+                "responses": {
+                    "200": _ok("The decision", _ref("ScanAnswer")),
+                    **WRITE_ERRORS,
+                    "409": _error("The scan_id was used by another station"),
+                },
+            }
+        },
+        "/api/v1/scans/batch": {
+            "post": {
+                "operationId": "postScanBatch",
+                "summary": "Several scans of one station in order (an RFID burst)",
+                "requestBody": _body(_ref("ScanBatch"), {"scans": [SCAN_EXAMPLE]}),
+                "responses": {
+                    "200": _ok(
+                        "One answer per scan, in order",
+                        _obj({"answers": {"type": "array", "items": _ref("ScanAnswer")}}),
+                    ),
+                    **WRITE_ERRORS,
+                    "409": _error("A scan_id was used by another station"),
+                },
+            }
+        },
+        "/api/v1/scans/exceptions": {
+            "get": {
+                "operationId": "listScanExceptions",
+                "summary": "Late scans that conflicted, newest first",
+                "parameters": PAGE_PARAMS,
+                "responses": {
+                    "200": _ok("A page", _page("exceptions", _ref("ScanException"))),
+                    **READ_ERRORS,
+                },
+            }
+        },
+        "/api/v1/stations/events": {
+            "post": {
+                "operationId": "postStationEvent",
+                "summary": "The station's scanner was plugged in or out",
+                "requestBody": _body(
+                    _ref("DeviceEvent"),
+                    {
+                        "event": "connected",
+                        "device": "/dev/custody/scanner-safe",
+                        "at": "2026-11-30T09:00:00+08:00",
+                    },
+                ),
+                "responses": {
+                    "200": _ok(
+                        "Recorded in the ledger",
+                        _obj(
+                            {
+                                "event": {"enum": ["connected", "disconnected"]},
+                                "device": {"type": "string"},
+                                "at": {"type": "string", "format": "date-time"},
+                                "seq": {"type": "integer"},
+                            }
+                        ),
+                    ),
+                    **WRITE_ERRORS,
+                },
+            }
+        },
+        "/api/v1/stations": {
+            "get": {
+                "operationId": "listStations",
+                "summary": "Stations and their open sessions",
+                "parameters": PAGE_PARAMS,
+                "responses": {"200": _ok("A page", _page("stations", _ref("Station"))), **READ_ERRORS},
+            }
+        },
+        "/api/v1/items": {
+            "get": {
+                "operationId": "listItems",
+                "summary": "Items, filtered",
+                "parameters": items_filters + PAGE_PARAMS,
+                "responses": {"200": _ok("A page", _page("items", _ref("Item"))), **READ_ERRORS},
+            }
+        },
+        "/api/v1/items/{code}": {
+            "get": {
+                "operationId": "getItem",
+                "summary": "One item and its whole history",
+                "parameters": [
+                    {
+                        "name": "code",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9]{12}$"},
+                    }
+                ],
+                "responses": {
+                    "200": _ok("The item", _ref("ItemWithHistory")),
+                    **READ_ERRORS,
+                    "404": _error("No such item"),
+                },
+            }
+        },
+        **{
+            f"/api/v1/items/{{code}}/label.{fmt}": {
+                "get": {
+                    "operationId": f"getItemLabel{fmt.upper()}",
+                    "summary": f"The item's label as {fmt.upper()} (no title on it)",
+                    "parameters": [
+                        {
+                            "name": "code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9]{12}$"},
+                        },
+                        {"name": "size", "in": "query", "schema": {"type": "string", "default": "50x30"}},
+                        {"name": "dpi", "in": "query", "schema": {"enum": ["203", "300"], "default": "300"}},
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "The label",
+                            "content": {mime: {"schema": {"type": "string", "contentMediaType": mime}}},
+                        },
+                        **READ_ERRORS,
+                        "404": _error("No such item"),
+                    },
+                }
+            }
+            for fmt, mime in (("png", "image/png"), ("pdf", "application/pdf"))
+        },
+        "/api/v1/out": {
+            "get": {
+                "operationId": "listOut",
+                "summary": "What is out now: top secret first, then longest out",
+                "parameters": PAGE_PARAMS,
+                "responses": {"200": _ok("A page", _page("items", _ref("Item"))), **READ_ERRORS},
+            }
+        },
+        "/api/v1/people": {
+            "get": {
+                "operationId": "listPeople",
+                "summary": "People",
+                "parameters": PAGE_PARAMS,
+                "responses": {"200": _ok("A page", _page("people", _ref("PersonEntry"))), **READ_ERRORS},
+            }
+        },
     }
 
 
 def spec() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
-        "info": {"title": "custody scan service", "version": VERSION,
-                 "description": "Chain-of-custody for classified documents: the station scan API and the read "
-                                "API. Every request but health and this description needs a station token: "
-                                "`Authorization: Bearer TOKEN` (custody station add / rotate). Errors are "
-                                "`{\"error\": \"…\"}`. Messages are in Chinese unless Accept-Language asks "
-                                "for English. See docs/api.md."},
+        "info": {
+            "title": "custody scan service",
+            "version": VERSION,
+            "description": "Chain-of-custody for classified documents: the station scan API and the read "
+            "API. Every request but health and this description needs a station token: "
+            "`Authorization: Bearer TOKEN` (custody station add / rotate). Errors are "
+            '`{"error": "…"}`. Messages are in Chinese unless Accept-Language asks '
+            "for English. See docs/api.md.",
+        },
         "servers": [{"url": "/"}],
         "security": [{"stationToken": []}],
-        "components": {"schemas": SCHEMAS,
-                       "securitySchemes": {"stationToken": {"type": "http", "scheme": "bearer"}}},
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"stationToken": {"type": "http", "scheme": "bearer"}},
+        },
         "paths": _paths(),
     }

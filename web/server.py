@@ -22,7 +22,7 @@ from typing import Any
 import waitress
 from waitress import wasyncore
 
-from custody.store import Store
+from custody.store.core import Store
 from web.app import BODY_LIMIT, ApiApp, make_app
 
 log = logging.getLogger(__name__)
@@ -39,10 +39,17 @@ def create_server(app: ApiApp, host: str, port: int, threads: int, sock: socket.
     `sock` opened already (shared by worker processes); not running yet."""
     where: dict[str, Any] = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
     return waitress.create_server(
-        app, **where, threads=threads,
-        max_request_body_size=SERVER_BODY_LIMIT, max_request_header_size=HEADER_LIMIT,
-        channel_timeout=120, connection_limit=256, ident="custody",
-        clear_untrusted_proxy_headers=True, expose_tracebacks=False, asyncore_use_poll=True,
+        app,
+        **where,
+        threads=threads,
+        max_request_body_size=SERVER_BODY_LIMIT,
+        max_request_header_size=HEADER_LIMIT,
+        channel_timeout=120,
+        connection_limit=256,
+        ident="custody",
+        clear_untrusted_proxy_headers=True,
+        expose_tracebacks=False,
+        asyncore_use_poll=True,
     )
 
 
@@ -76,15 +83,16 @@ def run(server: Any, app: ApiApp, stop: threading.Event, drain_seconds: float = 
                 break
             wasyncore.loop(timeout=0.05, map=the_map, use_poll=True, count=1)
         else:
-            log.warning("stopped with %s request(s) still in flight after %.0f s", app.in_flight, drain_seconds)
+            log.warning(
+                "stopped with %s request(s) still in flight after %.0f s", app.in_flight, drain_seconds
+            )
     finally:
         server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
         wasyncore.close_all(the_map)
     log.info("stopped")
 
 
-def serve(store: Store, host: str, port: int, threads: int,
-          announce: Callable[[str], None] = print) -> None:
+def serve(store: Store, host: str, port: int, threads: int, announce: Callable[[str], None] = print) -> None:
     """Serve in the foreground until SIGTERM or SIGINT (the `custody serve` command)."""
     app = make_app(store)
     server = create_server(app, host, port, threads)

@@ -13,15 +13,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from custody.errors import InvalidInput
-from custody.scan import MAX_BATCH, MAX_CODE_LENGTH, ScanInput
+from custody.scan.station import MAX_BATCH, MAX_CODE_LENGTH, ScanInput
 
 # The patterns below are also the OpenAPI description's (web/openapi.py): what it allows, this accepts.
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # printable ASCII, at least one non-space; surrounding spaces are ignored
 CODE_RE = re.compile(r" *[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])? *")
 # ISO 8601 / RFC 3339 with an offset, from the year 2000
-TIME_RE = re.compile(r"[2-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-                     r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])")
+TIME_RE = re.compile(
+    r"[2-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+)
 # a filter value: printable ASCII and most of the BMP beyond Latin-1 control characters
 QUERY_TEXT_RE = re.compile(r"[\x20-\x7e\u00a1-\ud7ff\ue000-\ufffd]*")
 MAX_TIME_LENGTH = 64
@@ -52,8 +54,10 @@ def _text(obj: Mapping[str, Any], name: str, max_length: int, *, required: bool 
     if not isinstance(value, str):
         raise InvalidInput(f"字段 {name} 应为字符串", f"the field {name} must be a string")
     if len(value) > max_length:
-        raise InvalidInput(f"字段 {name} 过长：最多 {max_length} 个字符",
-                           f"the field {name} is too long: at most {max_length} characters")
+        raise InvalidInput(
+            f"字段 {name} 过长：最多 {max_length} 个字符",
+            f"the field {name} is too long: at most {max_length} characters",
+        )
     return value
 
 
@@ -68,10 +72,14 @@ def time_field(obj: Mapping[str, Any], name: str, *, required: bool) -> datetime
             raise ValueError("not the pattern")
         when = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
     except (ValueError, OverflowError):
-        raise InvalidInput(f"字段 {name} 的值“{text}”不是带时区的 ISO 8601 时间，例如 2026-11-30T09:15:00+08:00",
-                           f"the field {name} is {text!r}: not {allowed}") from None
+        raise InvalidInput(
+            f"字段 {name} 的值“{text}”不是带时区的 ISO 8601 时间，例如 2026-11-30T09:15:00+08:00",
+            f"the field {name} is {text!r}: not {allowed}",
+        ) from None
     if when < EARLIEST:
-        raise InvalidInput(f"字段 {name} 的时间 {text} 早于 2000 年", f"the field {name} ({text}) is before 2000")
+        raise InvalidInput(
+            f"字段 {name} 的时间 {text} 早于 2000 年", f"the field {name} ({text}) is before 2000"
+        )
     return when
 
 
@@ -81,14 +89,20 @@ def scan(obj: Any) -> ScanInput:
         raise InvalidInput("每条扫描应为 JSON 对象", "each scan must be a JSON object")
     code = _text(obj, "code", MAX_CODE_LENGTH) or ""
     if not CODE_RE.fullmatch(code):
-        raise InvalidInput(f"字段 code 应为 1–{MAX_CODE_LENGTH} 个可打印 ASCII 字符",
-                           f"the field code must be 1–{MAX_CODE_LENGTH} printable ASCII characters")
+        raise InvalidInput(
+            f"字段 code 应为 1–{MAX_CODE_LENGTH} 个可打印 ASCII 字符",
+            f"the field code must be 1–{MAX_CODE_LENGTH} printable ASCII characters",
+        )
     code = code.strip(" ")
     scan_id = _text(obj, "scan_id", 36) or ""
     if not UUID_RE.fullmatch(scan_id):
-        raise InvalidInput(f"字段 scan_id 应为 UUID（如 {_EXAMPLE_UUID}），而不是“{scan_id}”",
-                           f"the field scan_id must be a UUID such as {_EXAMPLE_UUID}, not {scan_id!r}")
-    return ScanInput(code=code, scan_id=scan_id.lower(), scanned_at=time_field(obj, "scanned_at", required=False))
+        raise InvalidInput(
+            f"字段 scan_id 应为 UUID（如 {_EXAMPLE_UUID}），而不是“{scan_id}”",
+            f"the field scan_id must be a UUID such as {_EXAMPLE_UUID}, not {scan_id!r}",
+        )
+    return ScanInput(
+        code=code, scan_id=scan_id.lower(), scanned_at=time_field(obj, "scanned_at", required=False)
+    )
 
 
 _EXAMPLE_UUID = "0f8e3a52-4c1d-4a57-9a6b-2f1d3c4b5a69"
@@ -98,8 +112,10 @@ def scan_batch(obj: dict[str, Any]) -> list[ScanInput]:
     """`{"scans": [scan, …]}` with 1–100 scans."""
     scans = obj.get("scans")
     if not isinstance(scans, list) or not 1 <= len(scans) <= MAX_BATCH:
-        raise InvalidInput(f"字段 scans 应为 1–{MAX_BATCH} 条扫描的列表",
-                           f"the field scans must be a list of 1–{MAX_BATCH} scans")
+        raise InvalidInput(
+            f"字段 scans 应为 1–{MAX_BATCH} 条扫描的列表",
+            f"the field scans must be a list of 1–{MAX_BATCH} scans",
+        )
     return [scan(s) for s in scans]
 
 
@@ -107,12 +123,15 @@ def device_event(obj: dict[str, Any]) -> tuple[str, str, datetime]:
     """`{"event": "connected"|"disconnected", "device", "at"}`."""
     event = _text(obj, "event", 32)
     if event not in ("connected", "disconnected"):
-        raise InvalidInput("字段 event 应为 connected 或 disconnected",
-                           "the field event must be connected or disconnected")
+        raise InvalidInput(
+            "字段 event 应为 connected 或 disconnected", "the field event must be connected or disconnected"
+        )
     device = _text(obj, "device", 200) or ""
     if not CODE_RE.fullmatch(device):
-        raise InvalidInput("字段 device 应为 1–200 个可打印 ASCII 字符",
-                           "the field device must be 1–200 printable ASCII characters")
+        raise InvalidInput(
+            "字段 device 应为 1–200 个可打印 ASCII 字符",
+            "the field device must be 1–200 printable ASCII characters",
+        )
     device = device.strip(" ")
     at = time_field(obj, "at", required=True)
     assert at is not None
@@ -129,7 +148,9 @@ def _int(query: Mapping[str, str], name: str, default: int, low: int, high: int)
     if text is None:
         return default
     if not re.fullmatch(r"\d{1,10}", text) or not low <= int(text) <= high:
-        raise InvalidInput(f"参数 {name} 应为 {low}–{high} 的整数", f"the parameter {name} must be an integer {low}–{high}")
+        raise InvalidInput(
+            f"参数 {name} 应为 {low}–{high} 的整数", f"the parameter {name} must be an integer {low}–{high}"
+        )
     return int(text)
 
 
@@ -138,6 +159,8 @@ def query_text(query: Mapping[str, str], name: str, max_length: int = 128) -> st
     if text is None:
         return None
     if not 1 <= len(text) <= max_length or not QUERY_TEXT_RE.fullmatch(text):
-        raise InvalidInput(f"参数 {name} 无效：1–{max_length} 个可打印字符",
-                           f"the parameter {name} is invalid: 1–{max_length} printable characters")
+        raise InvalidInput(
+            f"参数 {name} 无效：1–{max_length} 个可打印字符",
+            f"the parameter {name} is invalid: 1–{max_length} printable characters",
+        )
     return text

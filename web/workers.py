@@ -7,7 +7,7 @@ connections and its own waitress server (with its threads) on the socket the
 parent opened, and it drains on SIGTERM exactly as a single server does.
 Station sessions, stored answers and the ledger live in the database, so it
 does not matter which worker a station's request reaches; the writers of all
-workers take turns on the database's write lock (`custody.db.WriteLock`).
+workers take turns on the database's write lock (`custody.store.db.WriteLock`).
 
 The parent only supervises. It starts the workers, starts another when one
 dies unexpectedly (and gives up if they keep dying at once), and on SIGTERM or
@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from custody.store import Store
+from custody.store.core import Store
 from web import server
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,9 @@ GIVE_UP_AFTER = 5  # quick deaths in a row
 
 def listening_socket(host: str, port: int, backlog: int = 1024) -> socket.socket:
     """A listening TCP socket on host:port (port 0: a free one) for the workers to share."""
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                         flags=socket.AI_PASSIVE)[0]
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -110,11 +111,18 @@ class Supervisor:
                     continue
                 self.quick_deaths = self.quick_deaths + 1 if lived < QUICK_DEATH else 0
                 if self.quick_deaths >= GIVE_UP_AFTER:
-                    log.error("%s %d ended with status %d; %d children in a row died at once: stopping",
-                              role, pid, status, self.quick_deaths)
+                    log.error(
+                        "%s %d ended with status %d; %d children in a row died at once: stopping",
+                        role,
+                        pid,
+                        status,
+                        self.quick_deaths,
+                    )
                     code = 1
                     break
-                log.warning("%s %d ended with status %d after %.0f s: starting another", role, pid, status, lived)
+                log.warning(
+                    "%s %d ended with status %d after %.0f s: starting another", role, pid, status, lived
+                )
                 self.spawn(role)
         self.stop()
         return code
@@ -164,8 +172,9 @@ def _child(role: str, run: Callable[[], None]) -> None:
         os._exit(code)
 
 
-def worker(sock: socket.socket, open_store: Callable[[], Store], threads: int,
-           cpu: int | None = None) -> Callable[[], None]:
+def worker(
+    sock: socket.socket, open_store: Callable[[], Store], threads: int, cpu: int | None = None
+) -> Callable[[], None]:
     """The role of a worker: serve on the shared socket until SIGTERM or SIGINT (then drain),
     on one CPU if `cpu` is given."""
 
@@ -179,8 +188,9 @@ def worker(sock: socket.socket, open_store: Callable[[], Store], threads: int,
             app = make_app(store)
             srv = server.create_server(app, "", 0, threads, sock=sock)
             # the handlers are in place before the stop signals are let through
-            server.serve_until_signalled(srv, app, ready=lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK,
-                                                                                        STOP_SIGNALS))
+            server.serve_until_signalled(
+                srv, app, ready=lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+            )
         finally:
             store.close()
 
@@ -195,9 +205,16 @@ def worker_cpus(workers: int) -> list[int]:
     return [cpus[n % len(cpus)] for n in range(workers)]
 
 
-def serve_workers(open_store: Callable[[], Store], host: str, port: int, threads: int, workers: int,
-                  announce: Callable[[str], None] = print,
-                  others: dict[str, Callable[[], None]] | None = None, pin_cpus: bool = False) -> int:
+def serve_workers(
+    open_store: Callable[[], Store],
+    host: str,
+    port: int,
+    threads: int,
+    workers: int,
+    announce: Callable[[str], None] = print,
+    others: dict[str, Callable[[], None]] | None = None,
+    pin_cpus: bool = False,
+) -> int:
     """Serve with `workers` processes until SIGTERM or SIGINT; returns the exit code.
 
     `others` are further roles, each run in one more child (the closing scheduler): a role

@@ -1,0 +1,440 @@
+"""CLI: receiving items, lending and returning, what is out, verify and backup."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import click
+
+from custody import vocab
+from custody.actions import core as actions
+from custody.cli import table
+from custody.errors import CustodyError, InvalidInput, LedgerBroken
+from custody.ledger import chain as ledger
+from custody.messages.catalog import event_name
+from custody.models.core import Item, Person, Station
+from custody.reports import lookup, shapes
+from custody.store.db import is_sqlite
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(item)
+    for command in (check_out, return_, approve, out, verify, backup):
+        cli.add_command(command)
+
+
+def _emit(value: object) -> None:
+    from custody.cli.main import emit_json
+
+    emit_json(value)
+
+
+def item_rows(obj, items: list[Item]) -> str:
+    lang, tz = obj.lang, obj.tz()
+    rows = [
+        (
+            i.code,
+            i.title,
+            vocab.marking(vocab.LEVEL_BY_SLUG[i.level], vocab.Period(i.period), lang),
+            f"{i.copy_no:06d}",
+            vocab.KIND_BY_SLUG[i.kind].name(lang),
+            vocab.STATUS_BY_SLUG[i.status].name(lang),
+            i.holder.name if i.holder_id else "",
+            shapes.iso(i.since, tz) or "",
+            i.home.name,
+        )
+        for i in items
+    ]
+    return table.render(
+        [
+            obj.t("编码", "code"),
+            obj.t("标题", "title"),
+            obj.t("密级", "level"),
+            obj.t("份号", "copy"),
+            obj.t("类别", "kind"),
+            obj.t("状态", "status"),
+            obj.t("持有人", "holder"),
+            obj.t("借出时间", "since"),
+            obj.t("存放", "home"),
+        ],
+        rows,
+    )
+
+
+@click.group()
+def item() -> None:
+    """Controlled items: documents, seals, letters, media (涉密载体)."""
+
+
+@item.command("receive")
+@click.option("--title", required=True, help="Title (never printed on the label).")
+@click.option(
+    "--level",
+    required=True,
+    help="top-secret/secret/confidential/internal/unclassified or 绝密/机密/秘密/内部/非密.",
+)
+@click.option(
+    "--kind", default="document", show_default=True, help="document, seal, letter, medium, archive, other."
+)
+@click.option(
+    "--copies", default=1, show_default=True, type=int, help="How many copies arrived (each gets a code)."
+)
+@click.option(
+    "--first-copy", default=1, show_default=True, type=int, help="Copy number (份号) of the first copy."
+)
+@click.option("--total", "total_copies", type=int, help="Copies printed in all (印发数量).")
+@click.option("--doc-no", default="", help="Document number (文号).")
+@click.option("--issuer", default="", help="Issuing authority (制发机关).")
+@click.option("--period", help="Secrecy period: 10y, 6m, until:YYYY-MM-DD, long-term, condition:TEXT.")
+@click.option("--home", help="Home station (default: the only safe).")
+@click.option(
+    "--scope", multiple=True, help="Distribution scope: a department or badge; repeat for more (P9)."
+)
+@click.option("--received-by", help="Badge of the custodian who signed for it.")
+@click.option("--brought-by", help="Badge of who brought it back from a meeting (P3).")
+@click.option(
+    "--labels",
+    "labels_file",
+    type=click.Path(dir_okay=False),
+    help="Also write labels to FILE (.png/.pdf/.zpl/.tspl).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the items as JSON.")
+@click.pass_obj
+def item_receive(
+    obj,
+    title,
+    level,
+    kind,
+    copies,
+    first_copy,
+    total_copies,
+    doc_no,
+    issuer,
+    period,
+    home,
+    scope,
+    received_by,
+    brought_by,
+    labels_file,
+    as_json,
+) -> None:
+    """Register received copies (P1–P3); prints one item code per line.
+
+    \b
+    Example:
+      custody item receive --title 关于加强保密工作的通知 --level 机密 --copies 3 \\
+        --doc-no 办发〔2026〕12号 --issuer 县委办公室 --period 10y
+    """
+    items = actions.receive(
+        obj.store(),
+        title=title,
+        level=level,
+        kind=kind,
+        copies=copies,
+        first_copy=first_copy,
+        total_copies=total_copies,
+        doc_no=doc_no,
+        issuer=issuer,
+        period=period,
+        home=home,
+        scope=list(scope),
+        received_by=received_by,
+        brought_by=brought_by,
+        actor=obj.actor,
+    )
+    if labels_file:
+        from custody.cli.labels import write_item_labels
+
+        write_item_labels(obj, [i.code for i in items], Path(labels_file))
+    if as_json:
+        _emit([shapes.item_json(i, obj.tz()) for i in items])
+    else:
+        for i in items:
+            click.echo(i.code)
+
+
+@item.command("list")
+@click.option("--status", help="in, out, destroyed, returned-to-issuer, lost.")
+@click.option("--level", help="Level slug or 中文.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def item_list(obj, status: str | None, level: str | None, as_json: bool) -> None:
+    """List items, filtered.
+
+    \b
+    Example:
+      custody item list --status out --level 绝密
+    """
+    obj.store()
+    q = Item.select().order_by(Item.id)
+    if status:
+        q = q.where(Item.status == vocab.status(status).slug)
+    if level:
+        q = q.where(Item.level == vocab.level(level).slug)
+    items = list(q)
+    if as_json:
+        _emit([shapes.item_json(i, obj.tz()) for i in items])
+    else:
+        click.echo(item_rows(obj, items))
+
+
+@item.command("show")
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def item_show(obj, code: str, as_json: bool) -> None:
+    """An item and its whole custody history.
+
+    \b
+    Example:
+      custody item show 346056276894
+    """
+    store = obj.store()
+    it = lookup.item(code)
+    tz = obj.tz()
+    events = ledger.history(it.code)
+    if as_json:
+        _emit({**shapes.item_json(it, tz), "history": [shapes.event_json(e, tz) for e in events]})
+        return
+    click.echo(item_rows(obj, [it]))
+    people = {p.id: p.name for p in Person.select(Person.id, Person.name)}
+    rows = []
+    for e in events:
+        data = e.payload
+        detail = data.get("reason", "") if e.kind == "refused" else ",".join(data.get("flags", []))
+        rows.append(
+            (
+                e.seq,
+                shapes.iso(shapes.datetime.fromisoformat(e.at), tz),
+                event_name(e.kind, store.lang),
+                people.get(e.person, "") if e.person else "",
+                e.station or "",
+                e.actor,
+                detail,
+            )
+        )
+    click.echo()
+    click.echo(
+        table.render(
+            [
+                "#",
+                obj.t("时间", "at"),
+                obj.t("事件", "event"),
+                obj.t("人员", "person"),
+                obj.t("站点", "station"),
+                obj.t("操作者", "actor"),
+                obj.t("说明", "detail"),
+            ],
+            rows,
+        )
+    )
+
+
+@item.command("tag")
+@click.argument("code")
+@click.option("--rfid", required=True, help="Tag id: 10 hex digits or the 10-digit decimal number.")
+@click.pass_obj
+def item_tag(obj, code: str, rfid: str) -> None:
+    """Bind an RFID tag to an item (it keeps its barcode label too).
+
+    \b
+    Example:
+      custody item tag 346056276894 --rfid 010063E9AE
+    """
+    tag = actions.tag_item(obj.store(), code, rfid, actor=obj.actor)
+    click.echo(obj.t(f"已绑定 RFID {tag.code}", f"RFID {tag.code} bound"))
+
+
+def _station(name: str | None) -> Station:
+    if name:
+        return lookup.station(name)
+    return actions.default_home()
+
+
+def _print_outcome(obj, outcome: actions.Outcome, as_json: bool) -> None:
+    if as_json:
+        _emit(
+            {
+                "outcome": outcome.outcome,
+                "message": outcome.message,
+                "flags": list(outcome.flags),
+                "item": shapes.item_json(outcome.item, obj.tz()) if outcome.item else None,
+                "person": shapes.person_json(outcome.person),
+            }
+        )
+    else:
+        click.echo(f"{outcome.outcome} {outcome.message}")
+    if outcome.outcome == "refused":
+        raise click.exceptions.Exit(1)
+
+
+@click.command("check-out")
+@click.argument("code")
+@click.option("--to", "to_badge", required=True, help="Badge of the borrower.")
+@click.option("--station", "station_name", help="Where it is handed out (default: the only safe).")
+@click.option("--approver", help="Badge of the leader approving at the desk (P10).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def check_out(
+    obj, code: str, to_badge: str, station_name: str | None, approver: str | None, as_json: bool
+) -> None:
+    """Lend an item at the custodian's desk, as a scan would (refusals are recorded; exit 1).
+
+    \b
+    Example:
+      custody check-out 346056276894 --to B001 --station 保密室
+    """
+    store = obj.store()
+    outcome = actions.check_out(
+        store,
+        code,
+        lookup.person_by_badge(to_badge),
+        _station(station_name),
+        actor=obj.actor,
+        approver=lookup.person_by_badge(approver) if approver else None,
+    )
+    _print_outcome(obj, outcome, as_json)
+
+
+@click.command("return")
+@click.argument("code")
+@click.option("--station", "station_name", help="Where it is handed back (default: the only safe).")
+@click.option("--by", "by_badge", help="Badge of who hands it back (flagged if not the holder, P12).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def return_(obj, code: str, station_name: str | None, by_badge: str | None, as_json: bool) -> None:
+    """Take an item back at the desk.
+
+    \b
+    Example:
+      custody return 346056276894 --by B001
+    """
+    store = obj.store()
+    outcome = actions.return_item(
+        store,
+        code,
+        _station(station_name),
+        actor=obj.actor,
+        presenter=lookup.person_by_badge(by_badge) if by_badge else None,
+    )
+    _print_outcome(obj, outcome, as_json)
+
+
+@click.command("approve")
+@click.argument("code")
+@click.option("--for", "for_badge", required=True, help="Badge of the person who may borrow it.")
+@click.option("--by", "by_badge", required=True, help="Badge of the approving office leader.")
+@click.option("--hours", default=8.0, show_default=True, type=float, help="How long the approval is valid.")
+@click.option("--from", "start", help="Start of the window (ISO 8601; default now).")
+@click.option("--purpose", default="", help="What it is for.")
+@click.pass_obj
+def approve(
+    obj, code: str, for_badge: str, by_badge: str, hours: float, start: str | None, purpose: str
+) -> None:
+    """Record a leader's approval, given beforehand, for one person and item (P10).
+
+    \b
+    Example:
+      custody approve 346056276894 --for B001 --by L001 --hours 4 --purpose 起草报告
+    """
+    from custody.cli.main import parse_when
+
+    store = obj.store()
+    outcome = actions.approve(
+        store,
+        code,
+        lookup.person_by_badge(for_badge),
+        lookup.person_by_badge(by_badge),
+        actor=obj.actor,
+        hours=hours,
+        purpose=purpose,
+        valid_from=parse_when(start, obj.tz()) if start else None,
+    )
+    _print_outcome(obj, outcome, False)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the items out as a JSON list.")
+@click.pass_obj
+def out(obj, as_json: bool) -> None:
+    """What is checked out now, top secret first, then longest out.
+
+    \b
+    Example:
+      custody out --json
+    """
+    obj.store()
+    items = sorted(
+        Item.select().where(Item.status == "out"), key=lambda i: (-vocab.LEVEL_BY_SLUG[i.level].rank, i.since)
+    )
+    if as_json:
+        _emit([shapes.item_json(i, obj.tz()) for i in items])
+    elif not items:
+        click.echo(obj.t("目前没有借出的物品", "nothing is checked out"))
+    else:
+        click.echo(item_rows(obj, items))
+
+
+@click.command()
+@click.pass_obj
+def verify(obj) -> None:
+    """Re-walk the ledger chain and rebuild state from it; exit 1 naming the first bad event.
+
+    \b
+    Example:
+      custody verify
+    """
+    from custody.ledger.verify import verify as run
+
+    report = run_in(obj, run)
+    if not report.ok:
+        where = f"#{report.bad_seq}: " if report.bad_seq else ""
+        raise LedgerBroken(
+            f"台账校验失败：事件 {where}{report.problem}",
+            f"ledger check failed: event {where}{report.problem}",
+        )
+    click.echo(
+        obj.t(
+            f"台账完好：{report.events} 个事件，{report.items} 件物品，状态与台账一致",
+            f"ledger intact: {report.events} events, {report.items} items, state matches the ledger",
+        )
+    )
+
+
+def run_in(obj, fn):
+    store = obj.store()
+    with store.reading():
+        return fn()
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_obj
+def backup(obj, file: str) -> None:
+    """A consistent copy of the database, taken while the service runs.
+
+    \b
+    Example:
+      custody backup /var/backups/custody-$(date +%F).db
+    """
+    store = obj.store()
+    if not is_sqlite(store.db):
+        raise CustodyError(
+            "PostgreSQL 数据库请用 pg_dump 备份，例如：pg_dump -Fc -f custody.dump 库名",
+            "back up PostgreSQL with pg_dump, e.g. pg_dump -Fc -f custody.dump DBNAME",
+        )
+    dest = Path(file)
+    if dest.exists():
+        raise InvalidInput(f"备份文件“{dest}”已存在，不覆盖", f"backup file {dest} exists; not overwriting")
+    tmp = dest.with_name(dest.name + ".part")
+    try:
+        target = sqlite3.connect(tmp)
+        try:
+            store.db.connection().backup(target)
+        finally:
+            target.close()
+        tmp.rename(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    click.echo(obj.t(f"已备份到 {dest}", f"backed up to {dest}"))

@@ -1,0 +1,292 @@
+"""CLI: people, stations and settings."""
+
+from __future__ import annotations
+
+import click
+
+from custody import settings, vocab
+from custody.actions import core as actions
+from custody.cli import table
+from custody.models.core import Person, Station
+from custody.reports import lookup, shapes
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(person)
+    cli.add_command(station)
+    cli.add_command(setting)
+
+
+@click.group()
+def person() -> None:
+    """People who may hold items (人员)."""
+
+
+@person.command("add")
+@click.argument("name")
+@click.option("--badge", required=True, help="The code on the person's badge card.")
+@click.option("--rfid", help="RFID fob: 10 hex digits or the 10-digit number printed on it.")
+@click.option("--clearance", required=True, help="Highest level they may hold: slug or 中文 (secret / 机密).")
+@click.option("--role", default="staff", show_default=True, help="staff, custodian, leader or admin.")
+@click.option("--dept", default="", help="Department (for distribution scopes, P9).")
+@click.option("--json", "as_json", is_flag=True, help="Print the person as JSON.")
+@click.pass_obj
+def person_add(
+    obj, name: str, badge: str, rfid: str | None, clearance: str, role: str, dept: str, as_json: bool
+) -> None:
+    """Register a person and their badge.
+
+    \b
+    Example:
+      custody person add 张三 --badge B001 --clearance 机密 --dept 综合科
+      custody person add 王主任 --badge L001 --clearance top-secret --role leader
+    """
+    p = actions.add_person(
+        obj.store(), name, badge=badge, clearance=clearance, role=role, dept=dept, rfid=rfid, actor=obj.actor
+    )
+    if as_json:
+        from custody.cli.main import emit_json
+
+        emit_json(shapes.person_json(p))
+    else:
+        click.echo(obj.t(f"已登记人员 {p.name}（工作证 {badge}）", f"registered {p.name} (badge {badge})"))
+
+
+@person.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def person_list(obj, as_json: bool) -> None:
+    """List people.
+
+    \b
+    Example:
+      custody person list --json
+    """
+    store = obj.store()
+    people = list(Person.select().order_by(Person.id))
+    if as_json:
+        from custody.cli.main import emit_json
+
+        emit_json([shapes.person_json(p) for p in people])
+        return
+    lang = store.lang
+    rows = [
+        (
+            p.name,
+            lookup.badge_of(p),
+            vocab.ROLE_BY_SLUG[p.role].name(lang),
+            vocab.LEVEL_BY_SLUG[p.clearance].name(lang),
+            p.dept,
+            "" if p.active else obj.t("停用", "inactive"),
+        )
+        for p in people
+    ]
+    click.echo(
+        table.render(
+            [
+                obj.t("姓名", "name"),
+                obj.t("工作证", "badge"),
+                obj.t("角色", "role"),
+                obj.t("许可级别", "clearance"),
+                obj.t("部门", "dept"),
+                "",
+            ],
+            rows,
+        )
+    )
+
+
+@person.command("off-post")
+@click.argument("badge")
+@click.option("--until", "until", help="Last day of the off-post period (脱密期), YYYY-MM-DD.")
+@click.option("--clear", is_flag=True, help="End the off-post period now.")
+@click.pass_obj
+def person_off_post(obj, badge: str, until: str | None, clear: bool) -> None:
+    """Set a person's off-post period (脱密期): they hold nothing until it ends (P8).
+
+    \b
+    Example:
+      custody person off-post B007 --until 2027-06-30
+    """
+    from custody.cli.main import parse_date
+
+    if bool(until) == clear:
+        raise click.UsageError("give exactly one of --until DATE or --clear")
+    p = actions.off_post(obj.store(), badge, parse_date(until) if until else None, actor=obj.actor)
+    click.echo(
+        obj.t(
+            f"{p.name} 脱密期至 {p.off_post_until or '（无）'}", f"{p.name} off-post until {p.off_post_until}"
+        )
+    )
+
+
+@person.command("deactivate")
+@click.argument("badge")
+@click.pass_obj
+def person_deactivate(obj, badge: str) -> None:
+    """Mark a person inactive: they may hold nothing (P8).
+
+    \b
+    Example:
+      custody person deactivate B007
+    """
+    p = actions.set_active(obj.store(), badge, False, actor=obj.actor)
+    click.echo(obj.t(f"{p.name} 已停用", f"{p.name} is now inactive"))
+
+
+@click.group()
+def station() -> None:
+    """Stations: the safe, the reading room, … (站点) and their API tokens."""
+
+
+@station.command("add")
+@click.argument("name")
+@click.option("--kind", required=True, help="safe, reading-room, archive-room or desk (or 中文).")
+@click.option("--json", "as_json", is_flag=True, help="Print the station and its token as JSON.")
+@click.pass_obj
+def station_add(obj, name: str, kind: str, as_json: bool) -> None:
+    """Register a station; prints its API token once (only its hash is kept).
+
+    \b
+    Example:
+      custody station add 保密室 --kind safe
+    """
+    st, token = actions.add_station(obj.store(), name, kind, actor=obj.actor)
+    if as_json:
+        from custody.cli.main import emit_json
+
+        emit_json({"name": st.name, "kind": st.kind, "token": token})
+    else:
+        click.echo(
+            obj.t(
+                f"已登记站点 {st.name}；API 令牌（只显示这一次）：",
+                f"station {st.name} added; API token (shown once):",
+            )
+        )
+        click.echo(token)
+
+
+@station.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def station_list(obj, as_json: bool) -> None:
+    """List stations and their tokens (the first characters only, never the secret).
+
+    \b
+    Example:
+      custody station list
+    """
+    store = obj.store()
+    rows = list(Station.select().order_by(Station.name))
+    data = [
+        {
+            "name": s.name,
+            "kind": s.kind,
+            "token_hint": (s.token_hint + "…") if s.token_hint else None,
+            "token_created_at": shapes.iso(s.token_created_at, obj.tz()),
+        }
+        for s in rows
+    ]
+    if as_json:
+        from custody.cli.main import emit_json
+
+        emit_json(data)
+        return
+    click.echo(
+        table.render(
+            [
+                obj.t("站点", "station"),
+                obj.t("类型", "kind"),
+                obj.t("令牌", "token"),
+                obj.t("签发时间", "issued"),
+            ],
+            [
+                (
+                    d["name"],
+                    vocab.STATION_KIND_BY_SLUG[d["kind"]].name(store.lang),
+                    d["token_hint"] or obj.t("已吊销", "revoked"),
+                    d["token_created_at"] or "",
+                )
+                for d in data
+            ],
+        )
+    )
+
+
+@station.command("rotate")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def station_rotate(obj, name: str, as_json: bool) -> None:
+    """Issue a new API token for a station; the old one stops working at once.
+
+    \b
+    Example:
+      custody station rotate 保密室
+    """
+    token = actions.rotate_token(obj.store(), name, actor=obj.actor)
+    if as_json:
+        from custody.cli.main import emit_json
+
+        emit_json({"name": name, "token": token})
+    else:
+        click.echo(token)
+
+
+@station.command("revoke")
+@click.argument("name")
+@click.pass_obj
+def station_revoke(obj, name: str) -> None:
+    """Revoke a station's API token: its scanner is refused until a new token is issued.
+
+    \b
+    Example:
+      custody station revoke 阅文室
+    """
+    actions.revoke_token(obj.store(), name, actor=obj.actor)
+    click.echo(obj.t(f"站点 {name} 的令牌已吊销", f"token of {name} revoked"))
+
+
+@click.group()
+def setting() -> None:
+    """Settings kept in the database (closing time, reading limit, language …)."""
+
+
+@setting.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def setting_list(obj, as_json: bool) -> None:
+    """Show every setting.
+
+    \b
+    Example:
+      custody setting list
+    """
+    values = settings.all_settings(obj.store())
+    if as_json:
+        from custody.cli.main import emit_json
+
+        emit_json(values)
+        return
+    click.echo(
+        table.render(
+            [obj.t("设置项", "key"), obj.t("值", "value"), obj.t("说明", "about")],
+            [(k, v, settings.SETTINGS[k][2]) for k, v in values.items()],
+        )
+    )
+
+
+@setting.command("set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_obj
+def setting_set(obj, key: str, value: str) -> None:
+    """Change a setting (recorded in the ledger).
+
+    \b
+    Example:
+      custody setting set closing_time 17:30
+      custody setting set language en
+    """
+    parsed = actions.set_setting(obj.store(), key, value, actor=obj.actor)
+    click.echo(f"{key} = {parsed}")

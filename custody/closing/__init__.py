@@ -1,0 +1,1 @@
+"""Closing time: the schedule of sweeps, working days, notifications."""

@@ -1,0 +1,1 @@
+"""An old register in: read, plan (check every row), run."""

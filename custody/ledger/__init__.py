@@ -1,0 +1,1 @@
+"""The hash chain: appending, walking, replaying and verifying it."""

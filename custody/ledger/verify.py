@@ -1,0 +1,106 @@
+"""`custody verify`: re-walk the chain, recompute every hash, rebuild state and compare."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from custody.ledger import chain as ledger
+from custody.ledger.chain import GENESIS, Record
+from custody.ledger.replay import ReplayError, replay
+from custody.models.core import Item, LedgerHead, Person, Station, to_text
+
+
+@dataclass
+class Report:
+    ok: bool
+    events: int
+    items: int
+    bad_seq: int | None = None
+    problem: str = ""
+
+
+def _checked_chain(records: Iterator[Record], counter: list[Any]) -> Iterator[Record]:
+    """The records, checked link by link; `counter` holds how many passed and the last one's hash."""
+    expected_seq, prev = 1, GENESIS
+    for r in records:
+        if r.seq != expected_seq:
+            raise ReplayError(
+                r.seq, f"sequence gap: expected #{expected_seq} (an event is missing or reordered)"
+            )
+        if r.prev_hash != prev:
+            raise ReplayError(r.seq, "previous-hash link broken (an earlier event was removed or reordered)")
+        digest = ledger.event_hash(
+            r.seq, r.at, r.kind, r.item, r.person, r.station, r.actor, r.data, r.prev_hash
+        )
+        if digest != r.hash:
+            raise ReplayError(r.seq, "content does not match its hash (the event was changed)")
+        counter[0] += 1
+        counter[1] = r.hash
+        expected_seq, prev = r.seq + 1, r.hash
+        yield r
+
+
+def verify() -> Report:
+    counter: list[Any] = [0, GENESIS]
+    try:
+        states = replay(_checked_chain(ledger.walk(), counter))
+    except ReplayError as exc:
+        return Report(False, counter[0], 0, exc.seq, exc.why)
+    head = LedgerHead.get_or_none(LedgerHead.id == 1)
+    at_head = (head.seq, head.hash) if head is not None else (0, GENESIS)
+    if at_head != (counter[0], counter[1]):
+        return Report(
+            False,
+            counter[0],
+            len(states),
+            head.seq if head else None,
+            "chain head does not match the last event (events were removed from the end)",
+        )
+    stations = {s.id: s.name for s in Station.select()}
+    persons = {p.id for p in Person.select(Person.id)}
+    seen = 0
+    for it in Item.select().order_by(Item.id):
+        seen += 1
+        s = states.get(it.code)
+        if s is None:
+            return Report(
+                False, counter[0], len(states), None, f"item {it.code} has no receipt in the ledger"
+            )
+        stored = {
+            "title": it.title,
+            "kind": it.kind,
+            "level": it.level,
+            "period": it.period,
+            "copy_no": it.copy_no,
+            "doc_no": it.doc_no,
+            "issuer": it.issuer,
+            "home": stations[it.home_id],
+            "status": it.status,
+            "holder": it.holder_id,
+            "since": to_text(it.since) if it.since else None,
+            "location": stations.get(it.location_id) if it.location_id else None,
+        }
+        for field_name, value in stored.items():
+            if getattr(s, field_name) != value:
+                return Report(
+                    False,
+                    counter[0],
+                    len(states),
+                    s.first_seq,
+                    f"item {it.code}: {field_name} is {value!r} in the tables "
+                    f"but {getattr(s, field_name)!r} in the ledger",
+                )
+        if it.holder_id is not None and it.holder_id not in persons:
+            return Report(False, counter[0], len(states), None, f"item {it.code}: holder is not a person")
+    if seen != len(states):
+        missing = sorted(set(states) - {i.code for i in Item.select(Item.code)})
+        return Report(
+            False,
+            counter[0],
+            len(states),
+            states[missing[0]].first_seq,
+            f"item {missing[0]} is in the ledger but missing from the tables",
+        )
+    return Report(True, counter[0], len(states))

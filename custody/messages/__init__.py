@@ -1,0 +1,1 @@
+"""What a custodian reads: one catalog, rendered at the edge in the reader's language."""

@@ -1,0 +1,1 @@
+"""The tables, grouped: core (items, people, stations, tags, the ledger), scan, closing."""

@@ -1,0 +1,1 @@
+"""Read-only queries shared by the CLI and the web: what is out, the sweep, registers, shapes."""

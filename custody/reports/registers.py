@@ -1,0 +1,629 @@
+"""The paper registers an office keeps (P21), printed from the ledger for a date range,
+and the list of items past their secrecy period for declassification review (P4).
+
+A register is a `RegisterSpec` in `REGISTERS`: its columns (Chinese and
+English headings) and a function from a date window to rows, built from
+ledger events. The registers of copies (复制登记), destructions (销毁登记)
+and returns to issuer (清退登记) drop in with `define(...)` once their events
+exist; see docs/closing.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from custody import settings, vocab
+from custody.closing.workdays import Calendar
+from custody.errors import InvalidInput
+from custody.ledger.chain import Record
+from custody.models.core import Approval, Event, Item, Person, Station, to_text
+from custody.store.core import Store
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    width: float = 1.0  # relative width on paper
+
+
+@dataclass
+class Register:
+    kind: str
+    zh: str
+    en: str
+    columns: tuple[Column, ...]
+    rows: list[dict[str, str]]
+    date_from: date
+    date_to: date
+    unit: str
+
+    def title(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+    def headings(self, lang: str = "zh") -> list[str]:
+        return [c.en if lang == "en" else c.zh for c in self.columns]
+
+    def cells(self) -> list[list[str]]:
+        return [[row.get(c.key, "") for c in self.columns] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a register's rows are built from: the date range as ledger times, and name lookups."""
+
+    date_from: date
+    date_to: date
+    lo: str  # first instant, ledger text
+    hi: str  # the instant after the last day
+    tz: ZoneInfo
+    people: dict[int, str]
+
+    def local(self, at: str | datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        if not at:
+            return ""
+        when = datetime.fromisoformat(at) if isinstance(at, str) else at
+        return when.astimezone(self.tz).strftime(fmt)
+
+    def events(self, kinds: Iterable[str], *, until: str | None = None) -> list[Record]:
+        """Ledger events of these kinds from the window's start to its end (or to `until`)."""
+        q = (
+            Event.select()
+            .where(Event.kind.in_(tuple(kinds)) & (Event.at >= self.lo) & (Event.at < (until or self.hi)))
+            .order_by(Event.seq)
+        )
+        return [
+            Record(e.seq, e.at, e.kind, e.item, e.person, e.station, e.actor, e.data, e.prev_hash, e.hash)
+            for e in q
+        ]
+
+
+@dataclass(frozen=True)
+class RegisterSpec:
+    slug: str
+    zh: str
+    en: str
+    aliases: tuple[str, ...]
+    columns: tuple[Column, ...]
+    build: Callable[[Window], list[dict[str, str]]]
+
+
+REGISTERS: dict[str, RegisterSpec] = {}
+
+
+def define(spec: RegisterSpec) -> RegisterSpec:
+    """Add a register (the copies, destructions and returns-to-issuer registers drop in here)."""
+    REGISTERS[spec.slug] = spec
+    return spec
+
+
+def spec_for(kind: str) -> RegisterSpec:
+    text = kind.strip()
+    for spec in REGISTERS.values():
+        if text.lower() == spec.slug or text in spec.aliases or text == spec.zh:
+            return spec
+    allowed = ", ".join(f"{s.slug} ({s.zh})" for s in REGISTERS.values())
+    raise InvalidInput(
+        f"未知的登记簿“{kind}”；可用：{allowed}", f"unknown register {kind!r}; allowed: {allowed}"
+    )
+
+
+def build(store: Store, kind: str, date_from: date, date_to: date) -> Register:
+    spec = spec_for(kind)
+    if date_to < date_from:
+        raise InvalidInput(
+            f"结束日期 {date_to} 早于开始日期 {date_from}", f"--to {date_to} is before --from {date_from}"
+        )
+    cal = Calendar.load(store)
+    window = Window(
+        date_from,
+        date_to,
+        to_text(cal.day_start(date_from)),
+        to_text(cal.day_start(date_to + timedelta(days=1))),
+        cal.tz,
+        dict(Person.select(Person.id, Person.name).tuples()),
+    )
+    return Register(
+        spec.slug,
+        spec.zh,
+        spec.en,
+        spec.columns,
+        spec.build(window),
+        date_from,
+        date_to,
+        settings.get(store, "unit_name"),
+    )
+
+
+def write_csv(reg: Register, path: Path, lang: str = "zh") -> None:
+    """UTF-8 with a byte-order mark, so spreadsheet programs in China open the Chinese headings right."""
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(reg.headings(lang))
+        w.writerows(reg.cells())
+
+
+# --- helpers over items -------------------------------------------------------------------
+
+
+def _items(codes: Iterable[str]) -> dict[str, Item]:
+    wanted = sorted(set(codes))
+    out: dict[str, Item] = {}
+    for i in range(0, len(wanted), CHUNK):
+        out.update((it.code, it) for it in Item.select().where(Item.code.in_(wanted[i : i + CHUNK])))
+    return out
+
+
+def _marking(level: str, period: str) -> str:
+    return vocab.marking(vocab.LEVEL_BY_SLUG[level], vocab.Period(period))
+
+
+def _copy_range(numbers: list[int]) -> str:
+    numbers = sorted(numbers)
+    if len(numbers) > 1 and numbers[-1] - numbers[0] == len(numbers) - 1:
+        return f"{numbers[0]:06d}–{numbers[-1]:06d}"
+    return "、".join(f"{n:06d}" for n in numbers)
+
+
+# --- 收文登记 receipts -------------------------------------------------------------------------
+
+
+def _receipts(w: Window) -> list[dict[str, str]]:
+    events = w.events(("received", "imported"))
+    imported = {e.item: e.payload for e in events if e.kind == "imported"}
+    groups: list[list[Record]] = []
+    for e in (e for e in events if e.kind == "received"):
+        d = e.payload
+        key = (
+            e.at,
+            d["title"],
+            d["doc_no"],
+            d["issuer"],
+            d["level"],
+            d["period"],
+            d["kind"],
+            d["home"],
+            e.person,
+        )
+        if groups and groups[-1][0].at == e.at:
+            p = groups[-1][0].payload
+            if (
+                p["title"],
+                p["doc_no"],
+                p["issuer"],
+                p["level"],
+                p["period"],
+                p["kind"],
+                p["home"],
+                groups[-1][0].person,
+            ) == key[1:]:
+                groups[-1].append(e)
+                continue
+        groups.append([e])
+    rows = []
+    for n, group in enumerate(groups, 1):
+        first = group[0]
+        d = first.payload
+        imp = imported.get(first.item)
+        note = []
+        if d.get("brought_by"):
+            note.append(f"会议带回：{w.people.get(d['brought_by'], '?')}")
+        if imp:
+            note.append(f"导入：{imp['source']} 第{imp['row']}行")
+        codes = [e.item for e in group]
+        rows.append(
+            {
+                "no": str(n),
+                "date": imp["received_on"]
+                if imp and imp.get("received_on")
+                else w.local(first.at, "%Y-%m-%d"),
+                "issuer": d["issuer"],
+                "doc_no": d["doc_no"],
+                "title": d["title"],
+                "marking": _marking(d["level"], d["period"]),
+                "kind": vocab.KIND_BY_SLUG[d["kind"]].zh,
+                "copies": str(len(group)),
+                "copy_nos": _copy_range([e.payload["copy_no"] for e in group]),
+                "codes": codes[0] if len(codes) == 1 else f"{codes[0]}…{codes[-1]}",
+                "received_by": w.people.get(first.person, "") if first.person else "",
+                "home": d["home"],
+                "note": "；".join(note),
+            }
+        )
+    return rows
+
+
+define(
+    RegisterSpec(
+        "receipts",
+        "收文登记簿",
+        "Register of receipts",
+        ("收文", "收文登记", "receipt"),
+        (
+            Column("no", "序号", "No.", 0.45),
+            Column("date", "收文日期", "Received", 1.3),
+            Column("issuer", "来文机关", "Issuer", 1.3),
+            Column("doc_no", "文号", "Doc. no.", 1.5),
+            Column("title", "标题", "Title", 2.6),
+            Column("marking", "密级及保密期限", "Level", 1.25),
+            Column("kind", "类别", "Kind", 0.6),
+            Column("copies", "份数", "Copies", 0.5),
+            Column("copy_nos", "份号", "Copy nos.", 1.7),
+            Column("codes", "物品编码", "Item codes", 2.3),
+            Column("received_by", "签收人", "Signed by", 0.8),
+            Column("home", "存放位置", "Kept at", 0.8),
+            Column("note", "备注", "Note", 1.0),
+        ),
+        _receipts,
+    )
+)
+
+
+# --- 借阅登记 loans ---------------------------------------------------------------------------------
+
+RETURN_FLAGS = {
+    "returned_by_other": ("他人代还", "returned by another"),
+    "returned_elsewhere": ("异地归还", "returned elsewhere"),
+}
+
+
+def _loans(w: Window) -> list[dict[str, str]]:
+    loans = w.events(("checked_out", "loan_recorded"))
+    codes = sorted({e.item for e in loans})
+    returns: dict[str, list[Record]] = {}
+    first_seq = min((e.seq for e in loans), default=0)
+    for i in range(0, len(codes), CHUNK):
+        q = (
+            Event.select()
+            .where(
+                (Event.kind == "returned") & Event.item.in_(codes[i : i + CHUNK]) & (Event.seq > first_seq)
+            )
+            .order_by(Event.seq)
+        )
+        for e in q:
+            returns.setdefault(e.item, []).append(
+                Record(e.seq, e.at, e.kind, e.item, e.person, e.station, e.actor, e.data, e.prev_hash, e.hash)
+            )
+    items = _items(codes)
+    approvals = {a.id: a.approver_id for a in Approval.select(Approval.id, Approval.approver)}
+    rows = []
+    for n, e in enumerate(loans, 1):
+        it = items.get(e.item)
+        d = e.payload
+        back = next((r for r in returns.get(e.item, []) if r.seq > e.seq), None)
+        approver = d.get("approver") or approvals.get(d.get("approval"))
+        since = d["since"] if e.kind == "loan_recorded" else e.at
+        note = ["导入时已借出"] if e.kind == "loan_recorded" else []
+        if back is not None:
+            note += [RETURN_FLAGS.get(f, (f, f))[0] for f in back.payload.get("flags", [])]
+        rows.append(
+            {
+                "no": str(n),
+                "out_at": w.local(since),
+                "code": e.item,
+                "title": it.title if it else "",
+                "marking": _marking(it.level, it.period) if it else "",
+                "copy_no": f"{it.copy_no:06d}" if it else "",
+                "borrower": w.people.get(e.person, "") if e.person else "",
+                "approver": w.people.get(approver, "") if approver else "",
+                "out_station": e.station or "",
+                "returned_at": w.local(back.at) if back else "",
+                "returned_by": w.people.get(back.payload.get("presented_by") or back.person, "")
+                if back
+                else "",
+                "return_station": back.station or "" if back else "",
+                "note": "；".join(note),
+            }
+        )
+    return rows
+
+
+define(
+    RegisterSpec(
+        "loans",
+        "借阅登记簿",
+        "Register of loans",
+        ("借阅", "借阅登记", "loan"),
+        (
+            Column("no", "序号", "No.", 0.5),
+            Column("out_at", "借出时间", "Out", 1.3),
+            Column("code", "物品编码", "Code", 1.3),
+            Column("title", "标题", "Title", 2.4),
+            Column("marking", "密级", "Level", 1.0),
+            Column("copy_no", "份号", "Copy", 0.8),
+            Column("borrower", "借阅人", "Borrower", 0.9),
+            Column("approver", "批准人", "Approved by", 0.9),
+            Column("out_station", "借出地点", "Out at", 0.9),
+            Column("returned_at", "归还时间", "Returned", 1.3),
+            Column("returned_by", "交回人", "Returned by", 0.9),
+            Column("return_station", "归还地点", "Returned at", 0.9),
+            Column("note", "备注", "Note", 1.0),
+        ),
+        _loans,
+    )
+)
+
+
+# --- 关柜检查 closing checks -----------------------------------------------------------------------
+
+
+def _closing(w: Window) -> list[dict[str, str]]:
+    closes = w.events(("safe_closed",))
+    first = closes[0].at if closes else w.lo
+    checks = {}
+    for e in Event.select().where((Event.kind == "safe_checked") & (Event.at >= first)).order_by(Event.seq):
+        checks.setdefault(json.loads(e.data).get("closed_seq"), e)
+    rows = []
+    for n, e in enumerate(closes, 1):
+        d = e.payload
+        check = checks.get(e.seq)
+        outstanding = d.get("outstanding", [])
+        rows.append(
+            {
+                "no": str(n),
+                "day": d.get("day", w.local(e.at, "%Y-%m-%d")),
+                "station": e.station or "",
+                "closed_at": w.local(e.at, "%H:%M"),
+                "closed_by": w.people.get(e.person, "") if e.person else "",
+                "out_count": str(len(outstanding)),
+                "outstanding": "、".join(outstanding),
+                "checked_by": w.people.get(check.person, "") if check is not None and check.person else "",
+                "checked_at": w.local(check.at, "%H:%M") if check is not None else "",
+            }
+        )
+    return rows
+
+
+define(
+    RegisterSpec(
+        "closing",
+        "保密室关柜检查登记簿",
+        "Register of closing checks",
+        ("关柜", "关柜检查", "closing-checks", "checks"),
+        (
+            Column("no", "序号", "No.", 0.5),
+            Column("day", "日期", "Date", 1.0),
+            Column("station", "站点", "Station", 1.0),
+            Column("closed_at", "关闭时间", "Closed", 0.8),
+            Column("closed_by", "关闭人", "Closed by", 0.9),
+            Column("out_count", "未归还件数", "Out", 0.8),
+            Column("outstanding", "未归还物品编码", "Items out", 3.0),
+            Column("checked_by", "复核人", "Checked by", 0.9),
+            Column("checked_at", "复核时间", "Checked", 0.8),
+        ),
+        _closing,
+    )
+)
+
+
+# --- 清点登记 inventory counts -------------------------------------------------------------------
+
+
+def _counts(w: Window) -> list[dict[str, str]]:
+    starts = w.events(("count_started",))
+    first = starts[0].at if starts else w.lo
+    closes = {}
+    for e in Event.select().where((Event.kind == "count_closed") & (Event.at >= first)).order_by(Event.seq):
+        closes[json.loads(e.data)["count"]] = e
+    rows = []
+    for n, e in enumerate(starts, 1):
+        d = e.payload
+        c = closes.get(d["count"])
+        closed = json.loads(c.data) if c is not None else {}
+        r, missing = closed.get("summary", {}), closed.get("codes", {}).get("missing", [])
+        rows.append(
+            {
+                "no": str(n),
+                "started_at": w.local(e.at),
+                "station": e.station or "",
+                "started_by": w.people.get(e.person, "") if e.person else "",
+                "expected": str(d.get("expected", "")),
+                "closed_at": w.local(c.at) if c is not None else "（未结束）",
+                "closed_by": w.people.get(c.person, "") if c is not None and c.person else "",
+                **{
+                    k: str(r.get(k, ""))
+                    for k in ("found", "missing", "misplaced", "out_but_seen", "unknown", "duplicates")
+                },
+                "detail": "、".join(missing[:20]) + ("…" if len(missing) > 20 else ""),
+            }
+        )
+    return rows
+
+
+define(
+    RegisterSpec(
+        "counts",
+        "清点登记簿",
+        "Register of inventory counts",
+        ("清点", "清点登记", "inventory"),
+        (
+            Column("no", "序号", "No.", 0.5),
+            Column("started_at", "开始时间", "Started", 1.3),
+            Column("station", "站点", "Station", 0.9),
+            Column("started_by", "发起人", "Started by", 0.8),
+            Column("expected", "应在", "Expected", 0.6),
+            Column("closed_at", "结束时间", "Closed", 1.3),
+            Column("closed_by", "结束人", "Closed by", 0.8),
+            Column("found", "在位", "Found", 0.6),
+            Column("missing", "缺失", "Missing", 0.6),
+            Column("misplaced", "错放", "Misplaced", 0.6),
+            Column("out_but_seen", "借出但在位", "Out but seen", 0.8),
+            Column("unknown", "未登记编码", "Unknown", 0.8),
+            Column("duplicates", "重复", "Dupl.", 0.5),
+            Column("detail", "缺失物品编码", "Missing items", 2.2),
+        ),
+        _counts,
+    )
+)
+
+
+# --- 下班清查 sweeps ------------------------------------------------------------------------------------
+
+SWEEP_KINDS = {"closing": "下班自动清查", "grace": "关柜宽限后清查", "manual": "手动清查"}
+
+
+def _sweeps(w: Window) -> list[dict[str, str]]:
+    rows = []
+    for n, e in enumerate(w.events(("sweep_recorded",)), 1):
+        d = e.payload
+        rows.append(
+            {
+                "no": str(n),
+                "day": d["day"],
+                "at": w.local(d["at"], "%H:%M"),
+                "station": e.station or "全部",
+                "kind": SWEEP_KINDS.get(d["kind"], d["kind"]),
+                "out_count": str(len(d["outstanding"])),
+                "outstanding": "、".join(d["outstanding"][:30]) + ("…" if len(d["outstanding"]) > 30 else ""),
+                "unclosed": "、".join(d.get("unclosed_safes", [])),
+            }
+        )
+    return rows
+
+
+define(
+    RegisterSpec(
+        "sweeps",
+        "下班清查登记簿",
+        "Register of closing sweeps",
+        ("清查", "下班清查", "sweep"),
+        (
+            Column("no", "序号", "No.", 0.5),
+            Column("day", "日期", "Date", 1.0),
+            Column("at", "清查时间", "At", 0.7),
+            Column("station", "站点", "Station", 1.0),
+            Column("kind", "方式", "Kind", 1.1),
+            Column("out_count", "未归还件数", "Out", 0.8),
+            Column("outstanding", "未归还物品编码", "Items out", 3.6),
+            Column("unclosed", "未按时关闭的保密柜", "Safes not closed", 1.3),
+        ),
+        _sweeps,
+    )
+)
+
+
+# --- P4: declassification review ---------------------------------------------------------------
+
+ENDED = ("destroyed", "returned-to-issuer")
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    code: str
+    title: str
+    level: str
+    period: str
+    copy_no: int
+    doc_no: str
+    issuer: str
+    start: date
+    expires: date
+    status: str
+    home: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "level": self.level,
+            "period": self.period,
+            "copy_no": f"{self.copy_no:06d}",
+            "doc_no": self.doc_no,
+            "issuer": self.issuer,
+            "start": self.start.isoformat(),
+            "expires": self.expires.isoformat(),
+            "status": self.status,
+            "home": self.home,
+        }
+
+
+def review(store: Store, as_of: date | None = None, ahead_days: int = 0) -> list[ReviewEntry]:
+    """Items whose secrecy period has run out by `as_of` (+ `ahead_days`), for declassification review (P4).
+
+    The period counts from the register's own receipt date for imported items, else from the day the
+    item was received here. Nothing is declassified: the list is for people to decide."""
+    cal = Calendar.load(store)
+    limit = (as_of or cal.local_day(store.now())) + timedelta(days=ahead_days)
+    started = {
+        e.item: json.loads(e.data).get("received_on")
+        for e in Event.select(Event.item, Event.data).where(Event.kind == "imported")
+    }
+    names = {s.id: s.name for s in Station.select(Station.id, Station.name)}
+    out = []
+    q = Item.select().where((Item.period != "") & Item.status.not_in(ENDED))
+    for it in q:
+        start = (
+            date.fromisoformat(started[it.code]) if started.get(it.code) else cal.local_day(it.received_at)
+        )
+        expires = vocab.Period(it.period).expires(start)
+        if expires is not None and expires <= limit:
+            out.append(
+                ReviewEntry(
+                    it.code,
+                    it.title,
+                    it.level,
+                    it.period,
+                    it.copy_no,
+                    it.doc_no,
+                    it.issuer,
+                    start,
+                    expires,
+                    it.status,
+                    names[it.home_id],
+                )
+            )
+    out.sort(key=lambda r: (r.expires, -vocab.LEVEL_BY_SLUG[r.level].rank, r.code))
+    return out
+
+
+REVIEW_COLUMNS = (
+    Column("code", "物品编码", "Code", 1.3),
+    Column("title", "标题", "Title", 2.6),
+    Column("marking", "密级及保密期限", "Level", 1.1),
+    Column("copy_no", "份号", "Copy", 0.8),
+    Column("doc_no", "文号", "Doc. no.", 1.3),
+    Column("issuer", "来文机关", "Issuer", 1.3),
+    Column("start", "起算日期", "From", 1.0),
+    Column("expires", "期满日期", "Expires", 1.0),
+    Column("status", "状态", "Status", 0.7),
+    Column("home", "存放位置", "Kept at", 0.9),
+)
+
+
+def review_register(store: Store, entries: list[ReviewEntry], as_of: date) -> Register:
+    """The review list as a printable register."""
+    rows = [
+        {
+            "code": r.code,
+            "title": r.title,
+            "marking": _marking(r.level, r.period),
+            "copy_no": f"{r.copy_no:06d}",
+            "doc_no": r.doc_no,
+            "issuer": r.issuer,
+            "start": r.start.isoformat(),
+            "expires": r.expires.isoformat(),
+            "status": vocab.STATUS_BY_SLUG[r.status].zh,
+            "home": r.home,
+        }
+        for r in entries
+    ]
+    return Register(
+        "review",
+        "保密期限届满待审核清单",
+        "Items past their secrecy period, for review",
+        REVIEW_COLUMNS,
+        rows,
+        as_of,
+        as_of,
+        settings.get(store, "unit_name"),
+    )

@@ -1,0 +1,1 @@
+"""A station's scan: resolve the code, the session, commands; call the actions."""

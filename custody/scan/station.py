@@ -1,0 +1,436 @@
+"""One scan from a station: resolve the code, apply the session, decide, store the answer.
+
+`submit` runs everything a scan causes in ONE write transaction — the events
+through `custody.actions`, the station session, and the `Scan` row holding the
+answer under the unique `scan_id` — so the answer exists only if the events
+do, and a repeated `scan_id` gets the stored answer back (`duplicate: true`).
+The caller sends the answer after `submit` returns, that is after the commit.
+On SQLite, scans of several stations arriving at once share one transaction
+and its commit (`db.write_grouped`); each is still answered only after it.
+
+Station sessions (DESIGN.md): a badge opens one; it lapses `session_timeout_seconds`
+after the last scan at the station, or on the next badge that is not a leader
+approving it (P10). Session times are scan times: a burst an agent spooled
+while offline is judged by when it was scanned, and processed in arrival order.
+A late scan (arriving more than `LATE_AFTER` after `scanned_at`) that conflicts
+with what happened since — newer scans at the station, or the item changed by
+someone else — is not applied: it is recorded as a refusal and listed as an
+exception for the custodian.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import peewee
+
+from custody import codes
+from custody.actions import core as actions
+from custody.actions import inventory
+from custody.actions.core import Outcome
+from custody.closing import schedule as closing
+from custody.ledger import replay
+from custody.messages.catalog import render
+from custody.models.core import Event, Item, Person, Station, to_text
+from custody.models.scan import Scan, StationSession
+from custody.reports import lookup, shapes
+from custody.rules import loans as policy
+from custody.scan import commands
+from custody.scan.state import CLOCK_SKEW, StationState, Target, load_person, station_state
+from custody.store import fastsql
+from custody.store.core import Store
+from custody.store.db import write_grouped
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = ("badge", "approved", "checked_out", "returned", "command", "inventory_seen", "refused", "unknown")
+LATE_AFTER = timedelta(seconds=60)  # a scan arriving later than this after scanned_at is "late"
+MAX_CODE_LENGTH = 128
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True)
+class ScanInput:
+    """A scan as a station posts it (already validated by the caller)."""
+
+    code: str
+    scan_id: str
+    scanned_at: datetime | None = None
+
+
+@dataclass
+class Session:
+    """A station's open session as the scan path reads it (one row of `StationSession`)."""
+
+    store: Store = field(repr=False)
+    id: int
+    uid: str
+    person_id: int
+    approver_id: int | None
+    opened_at: datetime
+    last_scan_at: datetime
+    people: dict[int, Person] = field(default_factory=dict, repr=False)  # loaded once per scan
+    badges: dict[int, str] = field(default_factory=dict, repr=False)  # their badges, loaded with them
+
+    def _load(self, person_id: int) -> Person:
+        if person_id not in self.people:
+            self.people[person_id] = load_person(self.store, person_id, self.badges)
+        return self.people[person_id]
+
+    @property
+    def person(self) -> Person:
+        return self._load(self.person_id)
+
+    @property
+    def approver(self) -> Person | None:
+        return self._load(self.approver_id) if self.approver_id is not None else None
+
+
+@dataclass
+class ScanContext:
+    """What one scan's processing shares: the store (in the reader's language), where and when."""
+
+    store: Store
+    station: Station
+    scan: ScanInput
+    now: datetime  # arrival
+    at: datetime  # when it was scanned, as far as we can tell
+    late: bool
+    timeout: timedelta
+    tz: ZoneInfo
+    session: Session | None = None
+    session_uid: str | None = None
+    exception: str | None = None
+    touched: bool = field(default=False)
+    counting: bool = True  # a count may be open at the station (False: none is, as read at the start)
+    closing_unchecked: bool = True  # a closing check of the station may await its second person
+    people: dict[int, Person] = field(default_factory=dict)  # person id → person, loaded once per scan
+    badges: dict[int, str] = field(default_factory=dict)  # person id → badge, for the answer
+
+    @property
+    def actor(self) -> str:
+        return f"station:{self.station.name}"
+
+    def person(self, person_id: int) -> Person:
+        """A person by id, loaded (with the badge) once per scan; the session shares what is loaded."""
+        if person_id not in self.people:
+            self.people[person_id] = load_person(self.store, person_id, self.badges)
+        return self.people[person_id]
+
+    def session_person(self) -> Person | None:
+        return self.session.person if self.session is not None else None
+
+    def open_session(self, person: Person) -> Session:
+        _sql(self.store, "DELETE FROM station_session WHERE station_id = ?", (self.station.id,))
+        uid = uuid.uuid4().hex
+        sid = fastsql.insert(
+            self.store.db,
+            "INSERT INTO station_session (station_id, person_id, opened_at, "
+            "last_scan_at, approver_id, uid) VALUES (?, ?, ?, ?, NULL, ?)",
+            (self.station.id, person.id, to_text(self.at), to_text(self.at), uid),
+        )
+        self.people[person.id] = person
+        self.session = Session(
+            self.store, sid, uid, person.id, None, self.at, self.at, self.people, self.badges
+        )
+        self.session_uid = uid
+        return self.session
+
+    def end_session(self) -> None:
+        if self.session is not None:
+            StationSession.delete().where(StationSession.id == self.session.id).execute()
+            self.session = None
+
+    def set_approver(self, approver: Person | None) -> None:
+        assert self.session is not None
+        StationSession.update(approver=approver).where(StationSession.id == self.session.id).execute()
+        self.session.approver_id = approver.id if approver is not None else None
+        if approver is not None:
+            self.session.people[approver.id] = approver
+
+    def badge(self, person: Person) -> str:
+        """A person's badge, looked up once per scan."""
+        if person.id not in self.badges:
+            self.badges[person.id] = lookup.badge_of(person)
+        return self.badges[person.id]
+
+    def person_json(self, person: Person | None) -> dict[str, Any] | None:
+        """DESIGN.md's person shape, looking each badge up once per scan."""
+        return shapes.person_json(person, badge=self.badge)
+
+
+# --- entry points -----------------------------------------------------------------
+
+
+def submit(store: Store, station: Station, scan: ScanInput) -> dict[str, Any]:
+    """Process one scan durably and return its answer (the stored one again for a repeated scan_id)."""
+    return submit_batch(store, station, [scan])[0]
+
+
+def submit_batch(store: Store, station: Station, scans: Sequence[ScanInput]) -> list[dict[str, Any]]:
+    """Several scans of one station (an RFID burst), in order, in one transaction.
+
+    Each keeps its own idempotency by scan_id; a repeat inside the batch is a duplicate too.
+    """
+    if len(scans) > MAX_BATCH:
+        raise ValueError(f"at most {MAX_BATCH} scans in one batch")
+
+    def job() -> list[dict[str, Any]]:
+        answers = []
+        for s in scans:
+            state = station_state(store, station, s.scan_id, s.code.strip())
+            answer = state.stored_answer(station, s.scan_id)
+            answers.append(answer if answer is not None else _process(store, station, s, state))
+        return answers
+
+    for attempt in range(3):
+        try:
+            # group commit: scans posted at the same moment share one transaction and its fsync;
+            # each answer is returned only after that commit
+            return write_grouped(store.db, job)
+        except peewee.IntegrityError:
+            # the same scan_id stored meanwhile: a safeguard only, since writers take turns on both
+            # backends and read the stored answer inside their transaction; the next pass answers it
+            if attempt == 2:
+                raise
+            log.info("scan_id race at %s, answering from the stored scan", station.name)
+    raise AssertionError("unreachable")
+
+
+def _sql(store: Store, sql: str, params: Sequence[Any] = ()) -> Any:
+    """Raw SQL on the scan path (peewee builds each query afresh: several times the cost of SQLite's work).
+    Written with `?` placeholders; PostgreSQL gets `%s`."""
+    return fastsql.execute(store.db, sql, params)
+
+
+# --- one scan ---------------------------------------------------------------------
+
+
+def _process(store: Store, station: Station, scan: ScanInput, state: StationState) -> dict[str, Any]:
+    now = store.now()
+    scanned = scan.scanned_at
+    at = scanned if scanned is not None and scanned <= now + CLOCK_SKEW else now
+    ctx = ScanContext(
+        store=store,
+        station=station,
+        scan=scan,
+        now=now,
+        at=at,
+        late=scanned is not None and now - scanned > LATE_AFTER,
+        timeout=timedelta(seconds=state.timeout_seconds),
+        tz=ZoneInfo(state.timezone),
+        counting=state.counting,
+        closing_unchecked=state.closing_unchecked,
+    )
+    row = state.live_session(at, ctx.timeout, ctx.people, ctx.badges)
+    if row is not None:
+        ctx.session = Session(
+            store,
+            row.id,
+            row.uid,
+            row.person_id,
+            row.approver_id,
+            row.opened_at,
+            row.last_scan_at,
+            ctx.people,
+            ctx.badges,
+        )
+        ctx.session_uid = row.uid
+    code = scan.code.strip()
+    is_command = commands.is_command(code)
+    target = None if is_command else state.target(code)
+    out = _late_conflict(ctx, code, target) if ctx.late else None
+    if out is None:
+        ctx.touched = True
+        if is_command:
+            out = commands.run(ctx, code)
+        elif target is not None and target.person_id is not None:
+            out = _badge(ctx, ctx.person(target.person_id))
+        elif (count := _open_count(ctx)) is not None:
+            out = _counted(ctx, count, code, target)
+        elif target is None:
+            out = _unrecognised(ctx, code)
+        else:
+            out = _item(ctx, target)
+    if ctx.touched and ctx.session is not None and ctx.session.last_scan_at < at:
+        _sql(store, "UPDATE station_session SET last_scan_at = ? WHERE id = ?", (to_text(at), ctx.session.id))
+    outcome = out.outcome if out.outcome in OUTCOMES else "command"
+    if outcome != out.outcome:
+        log.debug("outcome %s answered as command", out.outcome)
+    message = out.message
+    if ctx.late and ctx.exception is None:
+        message += render("late_note", store.lang, scanned_at=shapes.iso(scanned, ctx.tz))
+    answer = {
+        "scan_id": scan.scan_id,
+        "outcome": outcome,
+        "message": message,
+        "item": _item_json(ctx, out.item) if out.item is not None else None,
+        "person": ctx.person_json(ctx.session_person() or out.person),
+        "duplicate": False,
+    }
+    _sql(
+        store,
+        "INSERT INTO scan (scan_id, station_id, code, scanned_at, received_at, at, outcome, reason, answer, "
+        "event_seq, late, exception, session, undone_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        (
+            scan.scan_id,
+            station.id,
+            code[:MAX_CODE_LENGTH],
+            to_text(scanned) if scanned else None,
+            to_text(now),
+            to_text(at),
+            outcome,
+            out.reason,
+            json.dumps(answer, ensure_ascii=False),
+            out.seq or None,
+            ctx.late,
+            ctx.exception,
+            ctx.session_uid,
+        ),
+    )
+    return answer
+
+
+def _item_json(ctx: ScanContext, item: Item) -> dict[str, Any]:
+    """The item shape; badges are looked up once per scan (the holder is usually the answer's person)."""
+    return shapes.item_json(item, ctx.tz, badge=ctx.badge)
+
+
+def _late_conflict(ctx: ScanContext, code: str, target: Target | None) -> Outcome | None:
+    """A late scan that would act on a world that has moved on: recorded, not applied."""
+    item = target.item() if target is not None and target.item_id is not None else None
+    lang = ctx.store.lang
+    if Scan.select().where((Scan.station == ctx.station) & (Scan.at > ctx.at)).exists():
+        conflict, why = "station_moved_on", render("late_station_moved_on", lang)
+    elif item is not None and (
+        Event.select()
+        .where(
+            (Event.item == item.code)
+            & (Event.at > to_text(ctx.at))
+            & Event.kind.in_(list(replay.APPLY))
+            & (Event.actor != ctx.actor)
+        )
+        .exists()
+    ):
+        conflict = "item_changed"
+        why = render("late_item_changed", lang, code=item.code, title=item.title)
+    else:
+        return None
+    ctx.exception = conflict
+    out = actions.record_scan_refusal(
+        ctx.store,
+        "late_conflict",
+        {
+            "scanned_at": shapes.iso(ctx.scan.scanned_at, ctx.tz),
+            "why": why,
+            "conflict": conflict,
+            "code": code,
+            "scan_id": ctx.scan.scan_id,
+        },
+        actor=ctx.actor,
+        item=item.code if item is not None else None,
+        station=ctx.station.name,
+    )
+    out.item = item
+    return out
+
+
+def _unrecognised(ctx: ScanContext, code: str) -> Outcome:
+    if codes.looks_like_item_code(code) and (code.startswith("99") or not codes.damm_valid(code)):
+        return actions.record_scan_refusal(
+            ctx.store,
+            "mistyped",
+            {"code": code},
+            actor=ctx.actor,
+            person=ctx.session.person_id if ctx.session else None,
+            station=ctx.station.name,
+        )
+    return Outcome("unknown", render("unknown_code", ctx.store.lang, code=code))
+
+
+def _badge(ctx: ScanContext, person: Person) -> Outcome:
+    # cheap first look (a closing check nobody has checked yet, read with the station's state)
+    # before asking custody.closing
+    if ctx.closing_unchecked:
+        second = closing.second_check(ctx.store, ctx.station, person, ctx.actor)
+        if second is not None:
+            return second
+    s, lang = ctx.session, ctx.store.lang
+    if s is not None and s.person_id != person.id and person.role == "leader":
+        out = actions.approve_session(ctx.store, ctx.station, s.person, person, actor=ctx.actor)
+        if out.outcome == "approved":
+            ctx.set_approver(person)
+        return out
+    if s is not None and s.person_id == person.id:
+        return Outcome("badge", render("session_continued", lang, person=person.name), person=person)
+    ctx.open_session(person)
+    return Outcome(
+        "badge",
+        render("session_opened", lang, person=person.name, timeout=int(ctx.timeout.total_seconds())),
+        person=person,
+    )
+
+
+def _open_count(ctx: ScanContext) -> Any:
+    """The count open at the station, if any. A look at `inventory_count.open_key` (the station's id
+    while a count is open, unique; read with the station's state) comes first: asking
+    custody.inventory costs as much as a check-out."""
+    if not ctx.counting:
+        return None
+    return inventory.open_count(ctx.station)
+
+
+def _counted(ctx: ScanContext, count: Any, code: str, target: Target | None) -> Outcome:
+    """While a count is open at the station, item codes (and unknown ones) are counted, not lent (P22)."""
+    out: Outcome = inventory.mark_seen(ctx.store, count, code, ctx.scan.scan_id, ctx.actor)
+    if out.item is None and target is not None and target.item_id is not None:
+        out.item = target.item()
+    return out
+
+
+def _item(ctx: ScanContext, target: Target) -> Outcome:
+    store, station = ctx.store, ctx.station
+    assert target.item_code is not None
+    if target.item_status == "out":
+        return actions.return_item(
+            store,
+            target.item_code,
+            station,
+            actor=ctx.actor,
+            presenter=ctx.session_person(),
+            loaded=target.loaded,
+        )
+    if ctx.session is None:
+        item = target.item()
+        reason = "no_session" if item.status == "in" else "not_available"
+        refusal = policy.Refusal(
+            reason,
+            {
+                "code": item.code,
+                "title": item.title,
+                "level": item.level,
+                "kind": item.kind,
+                "status": item.status,
+            },
+        )
+        out = actions.record_refusal(
+            store, "check_out", refusal, actor=ctx.actor, item=item.code, station=station.name
+        )
+        out.item = item
+        return out
+    return actions.check_out(
+        store,
+        target.item_code,
+        ctx.session.person,
+        station,
+        actor=ctx.actor,
+        approver=ctx.session.approver,
+        loaded=target.loaded,
+    )
