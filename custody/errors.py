@@ -1,23 +1,44 @@
-"""Domain errors: small classes carrying one clear message in Chinese and English.
+"""Domain errors: small classes carrying one message (an id and its values, `custody.messages`).
 
-They are translated to a CLI line or a JSON error only at the edge.
+They are rendered in the reader's language only at the edge: the CLI prints one
+line and exits with `exit_code`; the API answers `http_status` with the one
+JSON error shape.
+
+    raise InvalidInput("copies {copies} is invalid: 1–10000", copies=copies)
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from dataclasses import dataclass
+
+from custody.messages import Msg
+
+
+@dataclass(frozen=True)
+class _Pair(Msg):
+    en: str = ""
+
+    def render(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.text
+
 
 class CustodyError(Exception):
-    """Base of every error a custodian may see. `exit_code` is the CLI's."""
+    """Base of every error a custodian may see."""
 
     exit_code = 1
+    http_status = 400
 
-    def __init__(self, zh: str, en: str | None = None) -> None:
-        super().__init__(en or zh)
-        self.zh = zh
-        self.en = en or zh
+    def __init__(self, text: str | Msg, legacy_en: str | None = None, /, **params: Any) -> None:
+        if legacy_en is not None:  # TRANSITION: (zh, en) pairs, until labels/ and devices/ are converted
+            self.msg: Msg = _Pair(text, {}, legacy_en)  # type: ignore[arg-type]
+        else:
+            self.msg = text if isinstance(text, Msg) else Msg(text, params)
+        super().__init__(self.msg.render("en"))
 
     def message(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
+        return self.msg.render(lang)
 
 
 class InvalidInput(CustodyError):
@@ -27,22 +48,36 @@ class InvalidInput(CustodyError):
 class NotFound(CustodyError):
     """An item, person, station or code that is not registered."""
 
+    http_status = 404
+
 
 class Conflict(CustodyError):
     """A value that is already taken (a badge, a code, a copy number)."""
 
+    http_status = 409
+
 
 class Refused(CustodyError):
-    """The policy refused an action; the refusal is recorded in the ledger (P24)."""
+    """The rules refused an action; the refusal is recorded in the ledger (P24). `reason` is the
+    refusal's stable key (`clearance_too_low`), `rule` the office rule it applies (`P8`)."""
 
-    def __init__(self, zh: str, en: str, reason: str = "") -> None:
-        super().__init__(zh, en)
+    http_status = 403
+
+    def __init__(
+        self, text: str | Msg, legacy_en: str | None = None, /, reason: str = "", rule: str = "", **params: Any
+    ) -> None:
+        super().__init__(text, legacy_en, **params)
         self.reason = reason
+        self.rule = rule
 
 
 class StorageError(CustodyError):
     """The database cannot be opened, or is of another schema."""
 
+    http_status = 503
+
 
 class LedgerBroken(CustodyError):
     """`verify` found a bad event."""
+
+    http_status = 500

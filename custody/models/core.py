@@ -11,8 +11,6 @@ from datetime import UTC, date, datetime
 
 import peewee
 
-proxy = peewee.DatabaseProxy()
-
 
 class TimeField(peewee.TextField):
     """An aware datetime stored as `YYYY-MM-DDTHH:MM:SS.ffffff+00:00`."""
@@ -39,8 +37,11 @@ def to_text(value: datetime) -> str:
 
 
 class Base(peewee.Model):
+    """The tables as declared: bound to no database. A store queries its own copies of them,
+    bound to its database (`custody.models.Models`)."""
+
     class Meta:
-        database = proxy
+        database = None
         legacy_table_names = False
 
 
@@ -84,13 +85,13 @@ class Item(Base):
     doc_no = peewee.TextField(default="")
     issuer = peewee.TextField(default="")
     scope = peewee.TextField(default="[]")  # JSON list of departments / badges (P9)
-    home = peewee.ForeignKeyField(Station, backref="items")
+    home = peewee.ForeignKeyField(Station, backref="+")
     received_by = peewee.ForeignKeyField(Person, null=True, backref="+")
     brought_by = peewee.ForeignKeyField(Person, null=True, backref="+")  # P3
     received_at = TimeField()
     # current state, kept by the write path
     status = peewee.TextField(default="in", index=True)
-    holder = peewee.ForeignKeyField(Person, null=True, backref="holding")
+    holder = peewee.ForeignKeyField(Person, null=True, backref="+")
     since = TimeField(null=True)
     location = peewee.ForeignKeyField(Station, null=True, backref="+")
 
@@ -103,8 +104,8 @@ class Tag(Base):
 
     code = peewee.TextField(unique=True)
     kind = peewee.TextField()  # item-barcode | item-rfid | badge | person-rfid
-    item = peewee.ForeignKeyField(Item, null=True, backref="tags")
-    person = peewee.ForeignKeyField(Person, null=True, backref="tags")
+    item = peewee.ForeignKeyField(Item, null=True, backref="+")
+    person = peewee.ForeignKeyField(Person, null=True, backref="+")
     hex_low32 = peewee.BigIntegerField(null=True, index=True)
     dec_value = peewee.BigIntegerField(null=True, index=True)
 
@@ -135,7 +136,7 @@ class Approval(Base):
     """A leader's approval for one person to borrow one item within a window (P10)."""
 
     person = peewee.ForeignKeyField(Person, backref="+")
-    item = peewee.ForeignKeyField(Item, backref="approvals")
+    item = peewee.ForeignKeyField(Item, backref="+")
     approver = peewee.ForeignKeyField(Person, backref="+")
     valid_from = TimeField()
     valid_until = TimeField()

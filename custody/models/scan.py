@@ -17,7 +17,7 @@ class Scan(Base):
     """
 
     scan_id = peewee.TextField(unique=True)
-    station = peewee.ForeignKeyField(Station, backref="scans")
+    station = peewee.ForeignKeyField(Station, backref="+")
     code = peewee.TextField()
     scanned_at = TimeField(null=True)
     received_at = TimeField(index=True)

@@ -1,55 +1,56 @@
-"""A store: one opened database, a clock and the reader's language."""
+"""A store: one opened database, its own bound tables (`store.m`) and a clock.
+
+The store is passed to whatever reads or writes; nothing reaches a database
+through a global. The reader's language is not the store's: messages are
+rendered at the edge (CLI, web, station answers).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 
 import peewee
 
 from custody.clock import Clock, SystemClock
-from custody.models.core import proxy
+from custody.errors import StorageError
+from custody.models import Models
 from custody.store import migrations as schema
-from custody.store.db import is_sqlite, open_database, writing
+from custody.store.db import is_sqlite, keep_on_rollback, open_database, writing
 
 
 class Store:
-    def __init__(self, db: peewee.Database, clock: Clock | None = None, lang: str = "zh") -> None:
+    def __init__(self, db: peewee.Database, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
-        self.lang = lang
-        proxy.initialize(db)
+        self.m = Models(db)
 
     @classmethod
-    def open(
-        cls, url: str, clock: Clock | None = None, lang: str | None = None, create: bool = False
-    ) -> Store:
+    def open(cls, url: str, clock: Clock | None = None, create: bool = False) -> Store:
         db = open_database(url)
         try:
             db.connect(reuse_if_open=True)
         except peewee.OperationalError as exc:
-            from custody.errors import StorageError
-
-            raise StorageError(
-                f"无法打开数据库“{url}”：{exc}", f"cannot open database {url!r}: {exc}"
-            ) from None
-        store = cls(db, clock, lang or "zh")
+            raise StorageError("cannot open the database {url}: {error}", url=url, error=str(exc)) from None
         if create:
             schema.upgrade(db)
         else:
             schema.check(db)
-        if lang is None:
-            from custody import settings
-
-            store.lang = settings.get(store, "language")
-        return store
+        return cls(db, clock)
 
     def now(self) -> datetime:
         return self.clock.now()
 
     def writing(self) -> AbstractContextManager[None]:
+        """One write transaction; nested calls join the outer one."""
         return writing(self.db)
+
+    def keep_on_rollback(self, write: Callable[[], object]) -> None:
+        """Inside a write transaction: if it is rolled back, run `write` again afterwards in a
+        transaction of its own (a refusal stays on record when an enclosing transaction fails, P24).
+        If it commits, nothing more happens: `write` has already been done inside it."""
+        keep_on_rollback(self.db, write)
 
     @contextmanager
     def reading(self) -> Iterator[None]:

@@ -61,22 +61,16 @@ def open_database(url: str) -> peewee.Database:
     if scheme == "sqlite":
         path = unquote(parsed.path)
         if parsed.netloc or not path:
-            raise StorageError(
-                f"数据库地址“{url}”无效：SQLite 应写作 sqlite:///绝对路径",
-                f"database URL {url!r} is invalid: write SQLite as sqlite:///absolute/path",
-            )
+            raise StorageError("database URL {url} is invalid: write SQLite as sqlite:///absolute/path", url=url)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15)
     elif scheme in ("postgres", "postgresql"):
         try:
             import psycopg2  # noqa: F401
         except ImportError:
-            raise StorageError(
-                "使用 PostgreSQL 需要安装 psycopg2：pip install 'custody[postgres]'",
-                "PostgreSQL needs psycopg2: pip install 'custody[postgres]'",
-            ) from None
+            raise StorageError("PostgreSQL needs psycopg2: pip install 'custody[postgres]'") from None
         if not parsed.path.strip("/"):
-            raise StorageError(f"数据库地址“{url}”缺少数据库名", f"database URL {url!r} names no database")
+            raise StorageError("database URL {url} names no database", url=url)
         db = peewee.PostgresqlDatabase(
             parsed.path.lstrip("/"),
             user=unquote(parsed.username) if parsed.username else None,
@@ -86,8 +80,7 @@ def open_database(url: str) -> peewee.Database:
         )
     else:
         raise StorageError(
-            f"数据库地址“{url}”无法识别；可用：sqlite:///路径 或 postgresql://用户@主机:端口/库名",
-            f"unreadable database URL {url!r}; allowed: sqlite:///path or postgresql://user@host:port/name",
+            "unreadable database URL {url}; allowed: sqlite:///path or postgresql://user@host:port/name", url=url
         )
     db.write_lock = WriteLock(path if scheme == "sqlite" else None)  # type: ignore[attr-defined]
     db.write_group = WriteGroup(db) if scheme == "sqlite" else None  # type: ignore[attr-defined]
@@ -201,17 +194,58 @@ class WriteLock:
                 self._fd = None
 
 
+_kept = threading.local()  # per thread: what to write again if this thread's transaction rolls back
+
+
+def keep_on_rollback(db: peewee.Database, write: Callable[[], object]) -> None:
+    """Inside a write transaction of `writing()` or of a write group: if that transaction is rolled
+    back, run `write` afterwards in a transaction of its own. Outside one, nothing to keep."""
+    pending: list[Callable[[], object]] | None = getattr(_kept, "pending", None)
+    if pending is not None:
+        pending.append(write)
+
+
+@contextmanager
+def _keeping() -> Iterator[list[Callable[[], object]]]:
+    """The outermost transaction's list of writes to keep; cleared when it ends."""
+    _kept.pending = pending = []
+    try:
+        yield pending
+    finally:
+        _kept.pending = None
+
+
+def _write_kept(db: peewee.Database, pending: list[Callable[[], object]]) -> None:
+    """After a rollback: the kept writes, in one transaction of their own (never raises over the
+    error that caused the rollback; a failure here is logged)."""
+    if not pending:
+        return
+    try:
+        with db.atomic():
+            take_turn(db)
+            for write in pending:
+                write()
+    except Exception:
+        log.exception("could not record %d refusal(s) after a rollback", len(pending))
+
+
 @contextmanager
 def writing(db: peewee.Database) -> Iterator[None]:
-    """One write transaction. Nested calls join the outer transaction."""
+    """One write transaction. Nested calls join the outer transaction. Writes registered with
+    `keep_on_rollback` inside it are done again, on their own, if it is rolled back."""
     lock: WriteLock = db.write_lock  # type: ignore[attr-defined]
     with lock:
         if db.in_transaction():
             yield
             return
-        with db.atomic():
-            take_turn(db)
-            yield
+        with _keeping() as pending:
+            try:
+                with db.atomic():
+                    take_turn(db)
+                    yield
+            except BaseException:
+                _write_kept(db, pending)
+                raise
 
 
 T = TypeVar("T")
@@ -302,7 +336,7 @@ class WriteGroup:
         values: list[Any] = []
         job_failed = False
         try:
-            with self.db.atomic():
+            with _keeping() as pending, self.db.atomic():
                 for j in batch:
                     try:
                         values.append(j.job())
@@ -311,14 +345,21 @@ class WriteGroup:
                         raise
         except Exception as exc:
             if not job_failed or len(batch) == 1:  # BEGIN or COMMIT failed, or a job alone raised
+                _write_kept(self.db, pending)
                 for j in batch:
                     j.error, j.done = exc, True
                 return
+            # each job runs again alone and keeps its own refusals: the group's are not written
             log.info("a write job failed in a group of %d: each runs again alone", len(batch))
             for j in batch:
                 try:
-                    with self.db.atomic():
-                        j.value = j.job()
+                    with _keeping() as alone:
+                        try:
+                            with self.db.atomic():
+                                j.value = j.job()
+                        except Exception:
+                            _write_kept(self.db, alone)
+                            raise
                 except Exception as again:
                     j.error = again
                 j.done = True

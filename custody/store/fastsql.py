@@ -15,13 +15,18 @@ own cursor wrapper does (`objects`).
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
-__all__ = ["Compiled", "database", "execute", "insert", "param", "placeholders", "relate"]
+if TYPE_CHECKING:
+    from custody.models import Models
+    from custody.store.core import Store
+
+__all__ = ["Compiled", "execute", "insert", "param", "placeholders", "relate"]
 
 
 class _Slot(peewee.Node):
@@ -47,11 +52,6 @@ def param(name: str, field: peewee.Field | None = None) -> Any:
     """A named value in a compiled query. In a comparison with a field it is converted by that
     field's `db_value`; elsewhere (the values of an UPDATE) name the field to convert by."""
     return _Slot(name, field)
-
-
-def database(db: peewee.Database | peewee.DatabaseProxy) -> peewee.Database:
-    """The database itself behind a proxy (the models' `_meta.database`)."""
-    return db.obj if isinstance(db, peewee.DatabaseProxy) else db
 
 
 def _kind(db: peewee.Database) -> tuple[Any, ...]:
@@ -117,55 +117,58 @@ class _Shape:
 
 
 class Compiled:
-    """A peewee query, compiled once per kind of database.
+    """A peewee query over a store's tables, compiled once per kind of database.
 
-    >>> by_token = Compiled(lambda: Station.select().where(Station.token_hash == param("hash")))
-    >>> by_token.objects(db, hash=h)   # [(Station,), …]
+    >>> by_token = Compiled(lambda m: m.Station.select().where(m.Station.token_hash == param("hash")))
+    >>> by_token.objects(store, hash=h)   # [(Station,), …]
     """
 
-    def __init__(self, build: Callable[[], peewee.Query]) -> None:
+    def __init__(self, build: Callable[[Models], peewee.Query]) -> None:
         self._build = build
         self._lock = threading.Lock()
         self._sql: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
         self._shape: _Shape | None = None
+        self._models: weakref.WeakKeyDictionary[Models, tuple[type[peewee.Model], ...]] = weakref.WeakKeyDictionary()
 
-    def sql(self, db: peewee.Database) -> tuple[str, tuple[Any, ...]]:
-        """The SQL text for this database and its parameters (`_Bound` slots or constants)."""
-        key = _kind(db)
+    def sql(self, store: Store) -> tuple[str, tuple[Any, ...]]:
+        """The SQL text for this store's database and its parameters (`_Bound` slots or constants)."""
+        key = _kind(store.db)
         found = self._sql.get(key)
         if found is None:
             with self._lock:
-                text, values = db.get_sql_context().sql(self._build()).query()
+                text, values = store.db.get_sql_context().sql(self._build(store.m)).query()
                 found = self._sql[key] = (text, tuple(values))
         return found
 
-    def execute(self, db: peewee.Database | peewee.DatabaseProxy, **values: Any) -> Any:
+    def execute(self, store: Store, **values: Any) -> Any:
         """Run it with these named values; returns the cursor."""
-        db = database(db)
-        text, slots = self.sql(db)
+        text, slots = self.sql(store)
         params = [
             (values[slot.name] if slot.convert is None else slot.convert(values[slot.name]))
             if type(slot) is _Bound
             else slot
             for slot in slots
         ]
-        return db.execute_sql(text, params)
+        return store.db.execute_sql(text, params)
 
-    def first(self, db: peewee.Database | peewee.DatabaseProxy, **values: Any) -> tuple[Any, ...] | None:
-        return self.execute(db, **values).fetchone()  # type: ignore[no-any-return]
+    def first(self, store: Store, **values: Any) -> tuple[Any, ...] | None:
+        return self.execute(store, **values).fetchone()  # type: ignore[no-any-return]
 
-    def objects(self, db: peewee.Database | peewee.DatabaseProxy, **values: Any) -> list[tuple[Any, ...]]:
-        """The rows of a model select as model instances, one per selected model or alias in the
-        order selected, then the values of any other columns (a subquery, an expression).
+    def objects(self, store: Store, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows of a model select as instances of the store's tables, one per selected model or
+        alias in the order selected, then the values of any other columns (a subquery, an expression).
         A joined instance whose columns are all NULL (an outer join that found nothing) is None.
         Instances are built as peewee's cursor wrapper builds them: converted, no dirty fields."""
-        return [self.instances(row) for row in self.execute(db, **values).fetchall()]
+        return [self.instances(store, row) for row in self.execute(store, **values).fetchall()]
 
-    def instances(self, row: Sequence[Any]) -> tuple[Any, ...]:
+    def instances(self, store: Store, row: Sequence[Any]) -> tuple[Any, ...]:
         """One row as `objects` returns it (the first selected model, the query's own, is never None)."""
-        shape = self._shape or self._make_shape()
+        shape = self._shape or self._make_shape(store)
+        models = self._models.get(store.m)
+        if models is None:
+            models = self._models[store.m] = tuple(store.m.of(model) for model in shape.models)
         out: list[Any] = []
-        for n, (model, columns) in enumerate(zip(shape.models, shape.columns, strict=True)):
+        for n, (model, columns) in enumerate(zip(models, shape.columns, strict=True)):
             if n and all(row[c.index] is None for c in columns):
                 out.append(None)
                 continue
@@ -183,8 +186,8 @@ class Compiled:
         out.extend(row[i] for i in shape.extras)
         return tuple(out)
 
-    def _make_shape(self) -> _Shape:
-        query = self._build()
+    def _make_shape(self, store: Store) -> _Shape:
+        query = self._build(store.m)
         sources: list[Any] = []
         models: list[type[peewee.Model]] = []
         columns: list[list[_Column]] = []

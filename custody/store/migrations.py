@@ -1,84 +1,89 @@
-"""Schema creation and in-place migrations.
+"""Schema creation and in-place migrations, as frozen steps.
 
-`SCHEMA_VERSION` is the version this program writes. `upgrade()` brings an
-older database up to it one numbered step at a time, each in a transaction;
-a database of a newer version is refused, never touched.
+Each step's DDL is written out in `steps/NNNN.sqlite.sql` and
+`steps/NNNN.postgresql.sql` as it was released, and never edited: the tables
+of a fresh database are made by replaying the steps, never from the live
+models, so a column added to a model reaches every database through one new
+step. `SCHEMA_VERSION` is the number of steps; `upgrade()` brings an older
+database up to it one step at a time, each in a transaction; a database of a
+newer version is refused, never touched. tests/test_migrations.py builds a
+database at every past version, upgrades it, and compares it with a fresh one
+and with the models.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from pathlib import Path
 
 import peewee
 
 from custody.errors import StorageError
-from custody.models import closing as models_closing
-from custody.models import scan as models_scan
-from custody.models.core import TABLES, SchemaInfo
 from custody.store.db import is_sqlite
 
 log = logging.getLogger(__name__)
 
-SQLITE_TRIGGERS = (
-    "CREATE TRIGGER IF NOT EXISTS event_no_update BEFORE UPDATE ON event "
-    "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: UPDATE refused'); END",
-    "CREATE TRIGGER IF NOT EXISTS event_no_delete BEFORE DELETE ON event "
-    "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: DELETE refused'); END",
-)
-
-PG_TRIGGERS = (
-    "CREATE OR REPLACE FUNCTION custody_event_append_only() RETURNS trigger AS $$ "
-    "BEGIN RAISE EXCEPTION 'the ledger is append-only: %% refused', TG_OP; END; $$ LANGUAGE plpgsql",
-    "DROP TRIGGER IF EXISTS event_append_only ON event",
-    "CREATE TRIGGER event_append_only BEFORE UPDATE OR DELETE ON event "
-    "FOR EACH ROW EXECUTE FUNCTION custody_event_append_only()",
-    "DROP TRIGGER IF EXISTS event_no_truncate ON event",
-    "CREATE TRIGGER event_no_truncate BEFORE TRUNCATE ON event "
-    "FOR EACH STATEMENT EXECUTE FUNCTION custody_event_append_only()",
-)
+STEPS = Path(__file__).with_name("steps")
 
 
-def _v1(db: peewee.Database) -> None:
-    db.create_tables(TABLES + models_scan.TABLES + models_closing.TABLES)
-    for sql in SQLITE_TRIGGERS if is_sqlite(db) else PG_TRIGGERS:
+def backend(db: peewee.Database) -> str:
+    return "sqlite" if is_sqlite(db) else "postgresql"
+
+
+def statements(version: int, kind: str) -> list[str]:
+    """The frozen DDL of one step (`steps/NNNN.<kind>.sql`), one statement a line ending in `;`."""
+    text = (STEPS / f"{version:04d}.{kind}.sql").read_text(encoding="utf-8")
+    out: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        if not current and (not line.strip() or line.startswith("--")):
+            continue
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            out.append("\n".join(current).rstrip()[:-1])
+            current = []
+    if current:
+        raise ValueError(f"step {version} ({kind}) ends without a semicolon")
+    return out
+
+
+def _step_count() -> int:
+    return len(sorted(STEPS.glob("*.sqlite.sql")))
+
+
+SCHEMA_VERSION = _step_count()
+"""The version this program writes: the number of frozen steps."""
+
+
+def apply_step(db: peewee.Database, version: int) -> None:
+    """Run step `version`'s DDL as written (inside the caller's transaction)."""
+    for sql in statements(version, backend(db)):
         db.execute_sql(sql)
-    # copy numbers of one document are unique (P2)
-    db.execute_sql(
-        "CREATE UNIQUE INDEX IF NOT EXISTS item_copy_unique ON item (issuer, doc_no, copy_no) "
-        "WHERE doc_no <> ''"
-    )
-    db.execute_sql("CREATE INDEX IF NOT EXISTS item_status_level ON item (status, level)")
-
-
-MIGRATIONS: tuple[Callable[[peewee.Database], None], ...] = (_v1,)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def current_version(db: peewee.Database) -> int:
     if not db.table_exists("schema_info"):
         return 0
-    row = SchemaInfo.select().order_by(SchemaInfo.version.desc()).first()
-    return row.version if row else 0
+    row = db.execute_sql("SELECT max(version) FROM schema_info").fetchone()
+    return row[0] if row and row[0] is not None else 0
 
 
 def check(db: peewee.Database) -> None:
     """Refuse a database that is not initialised or of another version."""
     version = current_version(db)
     if version == 0:
-        raise StorageError(
-            "数据库尚未初始化：请先运行 custody init", "the database is not initialised: run custody init"
-        )
+        raise StorageError("the database is not initialised: run custody init")
     if version > SCHEMA_VERSION:
         raise StorageError(
-            f"数据库的结构版本为 {version}，比本程序（{SCHEMA_VERSION}）新：请升级 custody",
-            f"the database is at schema version {version}, newer than this program's "
-            f"{SCHEMA_VERSION}: upgrade custody",
+            "the database is at schema version {version}, newer than this program's {ours}: upgrade custody",
+            version=version,
+            ours=SCHEMA_VERSION,
         )
     if version < SCHEMA_VERSION:
         raise StorageError(
-            f"数据库的结构版本为 {version}，需要升级到 {SCHEMA_VERSION}：请运行 custody init",
-            f"the database is at schema version {version}; run custody init to upgrade to {SCHEMA_VERSION}",
+            "the database is at schema version {version}; run custody init to upgrade to {ours}",
+            version=version,
+            ours=SCHEMA_VERSION,
         )
 
 
@@ -89,8 +94,8 @@ def upgrade(db: peewee.Database) -> tuple[int, int]:
         check(db)
     for version in range(start + 1, SCHEMA_VERSION + 1):
         with db.atomic():
-            MIGRATIONS[version - 1](db)
-            SchemaInfo.delete().execute()
-            SchemaInfo.create(version=version)
+            apply_step(db, version)
+            db.execute_sql("DELETE FROM schema_info")
+            db.execute_sql(f"INSERT INTO schema_info (version) VALUES ({version:d})")
         log.info("database upgraded to schema version %s", version)
     return start, SCHEMA_VERSION
