@@ -34,7 +34,7 @@ def run() -> None:
     except click.Abort:
         sys.exit(1)
     except CustodyError as exc:
-        print(exc.zh, file=sys.stderr)
+        print(exc.message("zh"), file=sys.stderr)
         sys.exit(exc.exit_code)
 
 

@@ -22,11 +22,12 @@ from typing import Any, TextIO
 
 import click
 
-from custody.errors import CustodyError
+from custody.errors import CustodyError, InvalidInput
 from devices.backoff import Backoff
 from devices.emulate import parse_script, run_emulation
 from devices.framing import DEFAULT_MAX_LENGTH, TERMINATORS
-from devices.profiles import DEFAULT, profile_names
+from devices.layouts import LAYOUTS, layout_named
+from devices.profiles import DEFAULT, load_profile, profile_names
 from devices.station import (
     HidOptions,
     SerialOptions,
@@ -144,18 +145,70 @@ def _with(options: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
     return apply
 
 
+def _layout_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return layout_named(value).name
+    except InvalidInput as exc:
+        raise click.BadParameter(f"{exc.message('zh')} / {exc.message('en')}") from None
+
+
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether the option was set on the command line (or by the environment), not left at its default."""
+    source = ctx.get_parameter_source(name)
+    return source not in (None, click.core.ParameterSource.DEFAULT)
+
+
+_FIXED_FRAMES = (
+    "RDM6300 读卡器的帧格式固定（STX、10 位十六进制、校验、ETX），没有前后缀和结束符",
+    "an RDM6300 reader's frames are fixed (STX, 10 hex digits, checksum, ETX): no prefix, suffix or terminator",
+)
+_KEYBOARD_ONLY = (
+    "键盘布局只用于键盘式扫描枪（--evdev）",
+    "a keyboard layout applies to keyboard-wedge scanners (--evdev) only",
+)
+
+
+def _refuse_options(ctx: click.Context, device: str, why: tuple[str, str], options: dict[str, str]) -> None:
+    """One usage error naming the first of `options` given that `device` cannot apply."""
+    for param, option in options.items():
+        if _given(ctx, param):
+            zh, en = why
+            raise click.UsageError(
+                f"{option} 不适用于 {device}：{zh} / {option} does not apply to {device}: {en}"
+            )
+
+
+def _typed_affix(option: str, value: bytes) -> str:
+    """A prefix or suffix a keyboard-wedge scanner can type: printable ASCII."""
+    if not all(0x20 <= b <= 0x7E for b in value):
+        raise click.UsageError(
+            f"{option} 不适用于 --evdev：键盘式扫描枪只能键入可打印 ASCII 字符，无法发送 {value!r} / "
+            f"{option} {value!r} does not apply to --evdev: a keyboard-wedge scanner types printable ASCII only"
+        )
+    return value.decode("ascii")
+
+
 AGENT_HELP = """Run the scanner agent of one station.
 
 Every scan is first written to a local spool, then posted in order to the
 service's scan API; nothing is lost when the network or the service is down.
 Each outcome is printed as one line starting with the outcome word.
 Give exactly one of --serial, --evdev, --rfid-rdm6300, --emulate.
+--prefix and --suffix are stripped from every code on --serial, --evdev
+and --emulate; an RDM6300 reader's fixed frames take neither, nor a
+--terminator. A keyboard-wedge scanner (--evdev) types in the keyboard
+layout it is set to: give the same --layout (us, fr, de).
 
 \b
 Example:
   custody agent --station 机要室 --server http://127.0.0.1:8750 \\
       --token-file /etc/custody/agents/safe.token \\
       --serial /dev/custody/scanner-safe --profile honeywell-xenon
+  custody agent --station 机要室 --server http://127.0.0.1:8750 \\
+      --token-file /etc/custody/agents/safe.token \\
+      --evdev /dev/custody/hid-scanner --layout fr --prefix ']C0'
 """
 
 
@@ -187,7 +240,17 @@ Example:
     show_default=True,
     help=f"Scanner model for beeps: {', '.join(profile_names())}.",
 )
-@click.option("--dedup-window", default=2.0, show_default=True, help="Ignore the same code again within (s).")
+@click.option(
+    "--layout",
+    callback=_layout_option,
+    metavar="|".join(LAYOUTS),
+    help="Keyboard scanner (--evdev): the keyboard layout it types in (default: the profile's, else us).",
+)
+@click.option(
+    "--dedup-window",
+    type=float,
+    help="Ignore the same code again within (s); default 2, 0 with --emulate (each line is a deliberate scan).",
+)
 @click.option(
     "--hid-timeout", default=0.3, show_default=True, help="Keyboard scanner: drop a scan idle this long (s)."
 )
@@ -218,7 +281,8 @@ def agent_command(
     suffix: str,
     max_length: int,
     profile: str,
-    dedup_window: float,
+    layout: str | None,
+    dedup_window: float | None,
     hid_timeout: float,
     hid_timeout_ends_scan: bool,
     spool: Path | None,
@@ -243,8 +307,15 @@ def agent_command(
     secret = _token(token, token_file)
     if not secret:
         raise click.UsageError("需要 --token 或 --token-file / --token or --token-file is required")
+    if rfid_dev:
+        affixes = {"prefix": "--prefix", "suffix": "--suffix", "terminator": "--terminator"}
+        _refuse_options(ctx, "--rfid-rdm6300", _FIXED_FRAMES, affixes)
+    if not evdev_dev:
+        _refuse_options(ctx, chosen[0], _KEYBOARD_ONLY, {"layout": "--layout"})
     lang = _from_obj(ctx, "lang") or "zh"
     backoff = _backoff(retry_initial, retry_max)
+    if dedup_window is None:
+        dedup_window = 0.0 if emulate else 2.0
     with _logging(verbose, logging.INFO):
         if emulate:
             left = run_emulation(
@@ -255,6 +326,8 @@ def agent_command(
                 out=sys.stdout,
                 err=sys.stderr,
                 terminator=TERMINATORS[terminator],
+                prefix=_escapes(prefix),
+                suffix=_escapes(suffix),
                 dedup_window=dedup_window,
                 backoff=backoff,
                 lang=lang,
@@ -262,9 +335,17 @@ def agent_command(
             _report_left(left)
             return
         if evdev_dev:
+            options = HidOptions(
+                hid_timeout,
+                max_length,
+                hid_timeout_ends_scan,
+                layout=layout or load_profile(profile).layout or "us",
+                prefix=_typed_affix("--prefix", _escapes(prefix)),
+                suffix=_typed_affix("--suffix", _escapes(suffix)),
+            )
             _require_evdev()
             device = evdev_dev
-            make = hid_driver(evdev_dev, HidOptions(hid_timeout, max_length, hid_timeout_ends_scan))
+            make = hid_driver(evdev_dev, options)
         elif rfid_dev:
             device = rfid_dev
             make = rdm6300_driver(rfid_dev, baud)
@@ -323,13 +404,17 @@ terminated like a real scanner. Each outcome is printed as one line starting
 with the outcome word (badge, approved, checked_out, returned, command,
 inventory_seen, refused, unknown; rejected when the service refuses the
 request). In a script, `#pause 1.5` waits 1.5 s and other `#` lines are
-comments. The same code twice within --dedup-window seconds counts once,
-as with a real scanner. Without --server it starts the service of the
-current home on a free port and issues the station a fresh token.
+comments. Each line, typed or piped, is one deliberate scan: the same code
+twice in a row is sent twice (a check-out, then a return). Give
+--dedup-window SECONDS to ignore the same code again within that time, as
+an agent does for a real scanner. Without --server it starts the service
+of the current home on a free port and issues the station a fresh token.
 
 \b
 Example:
   printf '1001\\n#pause 1\\n123456789012\\n' | custody emulate --station 机要室
+  printf '1001\\n123456789012\\n123456789012\\n' | custody emulate --station 机要室 \\
+      --dedup-window 2      # the second read of the item is ignored
   custody emulate --station 机要室 --rfid --script tags.txt \\
       --server http://127.0.0.1:8750 --token "$TOKEN"
 """
@@ -348,7 +433,10 @@ Example:
 @click.option("--rfid", is_flag=True, help="Emulate an RDM6300 RFID reader (lines are 10-hex-digit tag ids).")
 @click.option("--terminator", type=click.Choice(sorted(TERMINATORS)), default="cr", show_default=True)
 @click.option(
-    "--dedup-window", default=2.0, show_default=True, help="Ignore the same code again within (s); 0: never."
+    "--dedup-window",
+    default=0.0,
+    metavar="SECONDS",
+    help="Ignore the same code again within SECONDS, as a real scanner's agent does; default: never.",
 )
 @click.option(
     "--spool", type=click.Path(dir_okay=False, path_type=Path), help="Spool file (default: a temporary one)."
@@ -375,6 +463,8 @@ def emulate_command(
     retry_max: float,
     verbose: int,
 ) -> None:
+    if rfid:
+        _refuse_options(ctx, "--rfid", _FIXED_FRAMES, {"terminator": "--terminator"})
     secret = _token(token, token_file)
     backoff = _backoff(retry_initial, retry_max)
     start: StartLocalService | None = _from_obj(ctx, "start_local_service")

@@ -23,7 +23,13 @@ from typing import IO
 from custody.errors import CustodyError, InvalidInput
 from devices.backoff import Backoff
 from devices.framing import DEFAULT_MAX_LENGTH, rdm6300_frame
-from devices.station import SerialOptions, StationAgent, rdm6300_driver, serial_driver
+from devices.station import (
+    RFID_REPEAT_WINDOW,
+    SerialOptions,
+    StationAgent,
+    rdm6300_driver,
+    serial_driver,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +39,13 @@ RFID_REPEATS = 3  # frames per tag presentation
 class EmulatedScanner:
     """A pty pair; `path` is the slave device the agent opens."""
 
-    def __init__(self, *, terminator: bytes = b"\r", rfid: bool = False) -> None:
+    def __init__(
+        self, *, terminator: bytes = b"\r", rfid: bool = False, prefix: bytes = b"", suffix: bytes = b""
+    ) -> None:
         self.terminator = terminator
         self.rfid = rfid
+        self.prefix = prefix
+        self.suffix = suffix
         self._master, self._slave = os.openpty()
         tty.setraw(self._slave)  # no echo, no CR→LF: bytes pass as a cable passes them
         self.path = os.ttyname(self._slave)
@@ -48,7 +58,7 @@ class EmulatedScanner:
         """The bytes a real device sends for `code`."""
         if self.rfid:
             return rdm6300_frame(code) * RFID_REPEATS
-        return code.encode("ascii") + self.terminator
+        return self.prefix + code.encode("ascii") + self.suffix + self.terminator
 
     def frames_for(self, code: str) -> int:
         """How many frames `scan(code)` sends (what the driver's `frames` counts)."""
@@ -145,6 +155,30 @@ def wait_for(condition: Callable[[], bool], timeout: float, poll: float = 0.02) 
     return True
 
 
+class _TagPresentations:
+    """When each RFID tag was last on the emulated reader, so a tag scanned again is
+    first lifted off for longer than the reader's repeat window (as a hand does)."""
+
+    def __init__(self, consumed: Callable[[], bool]) -> None:
+        self.consumed = consumed
+        self.seen: dict[str, float] = {}
+        self.pending: set[str] = set()
+
+    def before(self, tag: str) -> None:
+        if tag not in self.seen and tag not in self.pending:
+            return
+        wait_for(self.consumed, 10.0)
+        now = time.monotonic()
+        self.seen.update(dict.fromkeys(self.pending, now))
+        self.pending.clear()
+        left = self.seen[tag] + RFID_REPEAT_WINDOW + 0.05 - now
+        if left > 0:
+            time.sleep(left)  # the tag is off the reader this long: part of the emulated presentation
+
+    def presented(self, tag: str) -> None:
+        self.pending.add(tag)
+
+
 def run_emulation(
     steps: Iterable[Step],
     *,
@@ -155,7 +189,9 @@ def run_emulation(
     err: IO[str],
     rfid: bool = False,
     terminator: bytes = b"\r",
-    dedup_window: float = 2.0,
+    prefix: bytes = b"",
+    suffix: bytes = b"",
+    dedup_window: float = 0.0,
     backoff: Backoff | None = None,
     lang: str = "zh",
     connect_timeout: float = 10.0,
@@ -163,14 +199,19 @@ def run_emulation(
 ) -> int:
     """Scan each step's code through a pty and the real serial driver and agent.
 
+    Each step is a deliberate scan: nothing is suppressed as a repeat unless
+    `dedup_window` is above 0 (the agent's filter for real scanners). An RFID
+    tag scanned twice in a row is presented twice, as if lifted off the reader
+    and put back, so the reader's own repeat filter does not merge them.
     Outcome lines go to `out` as they are answered. Returns how many scans
     were still undelivered after `settle_timeout` seconds at the end.
     """
-    with EmulatedScanner(terminator=terminator, rfid=rfid) as scanner:
+    with EmulatedScanner(terminator=terminator, rfid=rfid, prefix=prefix, suffix=suffix) as scanner:
         if rfid:
             make = rdm6300_driver(scanner.path)
         else:
-            make = serial_driver(scanner.path, SerialOptions(terminator=terminator))
+            options = SerialOptions(terminator=terminator, prefix=prefix, suffix=suffix)
+            make = serial_driver(scanner.path, options)
         station = StationAgent(
             make_driver=make,
             spool_path=spool_path,
@@ -188,6 +229,7 @@ def run_emulation(
             if not driver.connected.wait(connect_timeout):
                 raise CustodyError("模拟扫描枪无法打开", "the emulated scanner could not be opened")
             sent = 0
+            tags = _TagPresentations(lambda: driver.frames >= sent)
             for step in steps:
                 if step.pause:
                     time.sleep(step.pause)  # a scripted pause, part of the script's timing
@@ -196,6 +238,9 @@ def run_emulation(
                 if problem:
                     print(problem, file=err, flush=True)
                     continue
+                if rfid:
+                    tags.before(step.code.upper())
+                    tags.presented(step.code.upper())
                 scanner.scan(step.code)
                 sent += scanner.frames_for(step.code)
             wait_for(lambda: driver.frames >= sent, settle_timeout)

@@ -3,14 +3,19 @@
 Pure: it reads only the fields of `evdev.InputEvent` (`type`, `code`,
 `value`) and the time the driver passes in, so it is tested with synthetic
 events and needs no evdev at import. Key codes are the Linux input ABI
-(`linux/input-event-codes.h`). Only the US layout is built in.
+(`linux/input-event-codes.h`); the keyboard layout (US, French AZERTY,
+German QWERTZ) is one of `devices.layouts`.
 
-A scan ends with Enter, keypad Enter or Tab. It is dropped, never posted in
-part, when the kernel reports `SYN_DROPPED` (events were lost), when a key
-arrives that the layout does not know or with Ctrl/Alt/Meta held, when it
-grows past `max_length`, or when the scanner stops typing for `timeout`
-seconds before the terminator (unless `timeout_ends_scan`, for scanners
-configured without a suffix).
+A scan ends with Enter, keypad Enter, Tab, Ctrl+M (CR) or Ctrl+J (LF). A
+scanner that ends codes with CR LF types Enter then Ctrl+J: the second
+terminator ends nothing, and a control chord between two scans is ignored,
+so it never spoils the next code. A scan is dropped, never posted in part,
+when the kernel reports `SYN_DROPPED` (events were lost), when a key arrives
+that the layout does not know or with Ctrl/Alt/Meta held inside the code,
+when it grows past `max_length`, when it lacks the configured `prefix` or
+`suffix` (which are stripped, as the serial framer strips them), or when the scanner stops typing for
+`timeout` seconds before the terminator (unless `timeout_ends_scan`, for
+scanners configured without a suffix).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from typing import Protocol
+
+from devices.layouts import US, Layout
 
 log = logging.getLogger(__name__)
 
@@ -32,35 +39,15 @@ KEY_LEFTCTRL, KEY_RIGHTCTRL, KEY_LEFTALT, KEY_RIGHTALT = 29, 97, 56, 100
 KEY_LEFTMETA, KEY_RIGHTMETA = 125, 126
 
 SHIFT_KEYS = frozenset({KEY_LEFTSHIFT, KEY_RIGHTSHIFT})
+CTRL_KEYS = frozenset({KEY_LEFTCTRL, KEY_RIGHTCTRL})
 OTHER_MODIFIERS = frozenset(
     {KEY_LEFTCTRL, KEY_RIGHTCTRL, KEY_LEFTALT, KEY_RIGHTALT, KEY_LEFTMETA, KEY_RIGHTMETA}
 )
 TERMINATORS = frozenset({KEY_ENTER, KEY_KPENTER, KEY_TAB})
 
 
-def _row(first: int, plain: str, shifted: str) -> dict[int, tuple[str, str]]:
-    return {first + i: (p, s) for i, (p, s) in enumerate(zip(plain, shifted, strict=True))}
-
-
-# key code -> (unshifted, shifted) on a US keyboard
-US_LAYOUT: dict[int, tuple[str, str]] = {
-    **_row(2, "1234567890-=", "!@#$%^&*()_+"),  # KEY_1 .. KEY_EQUAL
-    **_row(16, "qwertyuiop[]", "QWERTYUIOP{}"),  # KEY_Q .. KEY_RIGHTBRACE
-    **_row(30, "asdfghjkl;'`", 'ASDFGHJKL:"~'),  # KEY_A .. KEY_GRAVE
-    43: ("\\", "|"),  # KEY_BACKSLASH
-    **_row(44, "zxcvbnm,./", "ZXCVBNM<>?"),  # KEY_Z .. KEY_SLASH
-    57: (" ", " "),  # KEY_SPACE
-    # keypad, as typed with NumLock on (scanners emulating a keypad assume it)
-    55: ("*", "*"),
-    74: ("-", "-"),
-    78: ("+", "+"),
-    98: ("/", "/"),
-    83: (".", "."),
-    **{
-        code: (digit, digit)
-        for code, digit in zip((82, 79, 80, 81, 75, 76, 77, 71, 72, 73), "0123456789", strict=True)
-    },
-}
+US_LAYOUT: dict[int, tuple[str, str]] = US.keys  # key code -> (unshifted, shifted) on a US keyboard
+CONTROL_TERMINATORS = ("j", "m")  # Ctrl+J is LF, Ctrl+M is CR: how a keyboard-wedge scanner types them
 
 
 class KeyEvent(Protocol):
@@ -78,12 +65,23 @@ class HidDecoder:
         timeout: float = 0.3,
         max_length: int = 128,
         timeout_ends_scan: bool = False,
-        layout: dict[int, tuple[str, str]] | None = None,
+        layout: Layout | dict[int, tuple[str, str]] | None = None,
+        prefix: str = "",
+        suffix: str = "",
     ) -> None:
         self.timeout = timeout
+        self.prefix = prefix
+        self.suffix = suffix
         self.max_length = max_length
         self.timeout_ends_scan = timeout_ends_scan
-        self.layout = US_LAYOUT if layout is None else layout
+        if layout is None:
+            layout = US
+        elif not isinstance(layout, Layout):
+            layout = Layout("custom", "custom", dict(layout))
+        self.layout = layout
+        self._control_terminators = {
+            key for key in map(layout.letter_key, CONTROL_TERMINATORS) if key is not None
+        }
         self.dropped: Counter[str] = Counter()
         self.needs_resync = False
         self._held: set[int] = set()
@@ -92,6 +90,7 @@ class HidDecoder:
         self._corrupt: str | None = None
         self._skip_to_report = False
         self._last: float | None = None
+        self._ended = False  # the last key ended a scan: a second terminator (CR LF) ends nothing
 
     def feed(self, event: KeyEvent, now: float) -> list[str]:
         """One event read at monotonic time `now`; returns the codes it completed."""
@@ -124,7 +123,7 @@ class HidDecoder:
         elif code in TERMINATORS:
             codes.extend(self._finish())
         else:
-            self._type(code)
+            codes.extend(self._type(code))
         return codes
 
     def expire(self, now: float) -> list[str]:
@@ -143,22 +142,38 @@ class HidDecoder:
         self._held = set(held_keys) & (SHIFT_KEYS | OTHER_MODIFIERS)
         self.needs_resync = False
 
-    def _type(self, code: int) -> None:
-        if self._held & OTHER_MODIFIERS:
-            self._mark("modifier")
-            return
-        pair = self.layout.get(code)
-        if pair is None:
+    def _type(self, code: int) -> list[str]:
+        chord = self._held & OTHER_MODIFIERS
+        altgr = chord == {KEY_RIGHTALT} and bool(self.layout.altgr)
+        if chord and not altgr:
+            return self._chord(code)
+        if altgr:
+            char = self.layout.altgr.get(code, "")
+        else:
+            plain, shifted = self.layout.keys.get(code, ("", ""))
+            shift = bool(self._held & SHIFT_KEYS)
+            if plain.isalpha() and self._caps:
+                shift = not shift
+            char = shifted if shift else plain
+        if not char:
             self._mark("unknown_key")
-            return
-        plain, shifted = pair
-        shift = bool(self._held & SHIFT_KEYS)
-        if plain.isalpha() and self._caps:
-            shift = not shift
-        self._chars.append(shifted if shift else plain)
+            return []
+        self._ended = False
+        self._chars.append(char)
         if len(self._chars) > self.max_length:
             self._mark("overlong")
             self._chars.clear()
+        return []
+
+    def _chord(self, code: int) -> list[str]:
+        """A key pressed with Ctrl, Alt or Meta: CR or LF ends the scan; between scans it is ignored."""
+        if self._held & CTRL_KEYS and code in self._control_terminators:
+            return self._finish()
+        if self._chars or self._corrupt is not None:
+            self._mark("modifier")
+        else:
+            log.debug("control chord %s between scans ignored", code)
+        return []
 
     def _mark(self, why: str) -> None:
         if self._corrupt is None:
@@ -171,9 +186,28 @@ class HidDecoder:
         text = "".join(self._chars).strip(" ")
         self._chars.clear()
         if not text:
+            if not self._ended:
+                self.dropped["empty"] += 1
+            self._ended = True
+            return []
+        self._ended = True
+        return self._unframe(text)
+
+    def _unframe(self, text: str) -> list[str]:
+        """The code inside the configured prefix and suffix (an AIM identifier `]C0`, say)."""
+        if not (text.startswith(self.prefix) and text.endswith(self.suffix)):
+            self.dropped["unframed"] += 1
+            log.info(
+                "dropped a keyboard scan without the configured prefix/suffix (%d so far)",
+                self.dropped["unframed"],
+            )
+            log.debug("unframed keyboard scan text: %r", text)
+            return []
+        code = text[len(self.prefix) : len(text) - len(self.suffix)].strip(" ")
+        if not code:
             self.dropped["empty"] += 1
             return []
-        return [text]
+        return [code]
 
     def _discard(self, why: str) -> None:
         self.dropped[why] += 1

@@ -36,9 +36,7 @@ _KEYPAD: dict[int, tuple[str, str]] = {
 
 def _row(first: int, plain: str, shifted: str) -> dict[int, tuple[str, str]]:
     """Keys `first`, `first + 1`, …; a space in `plain` or `shifted` marks a character not mapped."""
-    return {
-        first + i: (p.strip(), s.strip()) for i, (p, s) in enumerate(zip(plain, shifted, strict=True))
-    }
+    return {first + i: (p.strip(), s.strip()) for i, (p, s) in enumerate(zip(plain, shifted, strict=True))}
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ FR = Layout(
     "fr",
     "French AZERTY",
     {
-        **_row(2, '& "\'(- _ )=', "1234567890 +"),  # digits need Shift; é è ç à ° are not ASCII
+        **_row(2, "& \"'(- _  )=", "1234567890 +"),  # digits need Shift; é è ç à ° are not ASCII
         **_row(16, "azertyuiop $", "AZERTYUIOP  "),  # ^ ¨ are dead keys, £ is not ASCII
         **_row(30, "qsdfghjklm  ", "QSDFGHJKLM% "),  # ù ² are not ASCII
         43: ("*", ""),  # µ

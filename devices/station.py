@@ -22,6 +22,7 @@ from devices.client import ServiceClient
 from devices.framing import DEFAULT_MAX_LENGTH, LineFramer, Rdm6300Framer
 from devices.hid_scanner import HidScanner
 from devices.keys import HidDecoder
+from devices.layouts import DEFAULT_LAYOUT, layout_named
 from devices.profiles import DEFAULT, load_profile
 from devices.serial_scanner import OnCode, OnStatus, SerialScanner
 from devices.spool import SCAN, Spool
@@ -53,6 +54,9 @@ class HidOptions:
     timeout: float = 0.3
     max_length: int = DEFAULT_MAX_LENGTH
     timeout_ends_scan: bool = False
+    layout: str = DEFAULT_LAYOUT
+    prefix: str = ""  # stripped from each code, as the serial framer strips its prefix
+    suffix: str = ""
 
 
 DriverFactory = Callable[[OnCode, OnStatus], Driver]
@@ -91,6 +95,8 @@ def rdm6300_driver(url: str, baudrate: int = 9600) -> DriverFactory:
 
 
 def hid_driver(path: str, options: HidOptions = HidOptions()) -> DriverFactory:
+    layout = layout_named(options.layout)
+
     def make(on_code: OnCode, on_status: OnStatus) -> Driver:
         return HidScanner(
             path,
@@ -100,6 +106,9 @@ def hid_driver(path: str, options: HidOptions = HidOptions()) -> DriverFactory:
                 timeout=options.timeout,
                 max_length=options.max_length,
                 timeout_ends_scan=options.timeout_ends_scan,
+                layout=layout,
+                prefix=options.prefix,
+                suffix=options.suffix,
             ),
         )
 

@@ -22,14 +22,16 @@ from labels.output import (
     write_labels,
 )
 from labels.printing import PrinterConfig, PrinterError, find_printer, print_labels
-from labels.render import render
+from labels.render import MIN_MARKING_MM, MIN_TEXT_MM, LabelTooSmall, marking_fits, marking_problem, render
 from labels.sheets import SHEETS, Sheet
 from labels.sizes import DPIS, SIZES, LabelSize, label_size
 
 __all__ = [
     "DPIS",
     "FORMATS",
+    "MIN_MARKING_MM",
     "MIN_MODULE_MM",
+    "MIN_TEXT_MM",
     "SHEETS",
     "SIZES",
     "BadgeLabel",
@@ -38,6 +40,7 @@ __all__ = [
     "Fonts",
     "ItemLabel",
     "Label",
+    "LabelTooSmall",
     "LabelSize",
     "PrinterConfig",
     "PrinterError",
@@ -49,6 +52,8 @@ __all__ = [
     "format_for",
     "label_bytes",
     "label_size",
+    "marking_fits",
+    "marking_problem",
     "print_labels",
     "render",
     "render_command_sheet",

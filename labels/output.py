@@ -3,6 +3,11 @@
 Files are written atomically: into a temporary file beside the target, then
 renamed over it. On any error — a label that cannot be drawn, a full disk —
 the temporary file is removed and no partial file is left.
+
+A batch is all or nothing: before anything is drawn, every item label is
+checked to fit the label size, and when any cannot, the whole batch is
+refused with one message naming every such item code and the sizes that
+would hold them. The custodian never gets half a batch.
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ from PIL import Image
 from custody.errors import CustodyError, InvalidInput
 from labels.commands import render_command_sheet
 from labels.fonts import Fonts, default_fonts
-from labels.model import CommandSheet, Label
+from labels.model import CommandSheet, ItemLabel, Label
 from labels.pdf import Page, Placement, write_pdf
-from labels.render import render
+from labels.render import marking_problem, render
 from labels.sheets import Sheet, check_skip, sheet, sheet_pages
 from labels.sizes import LabelSize, check_dpi, label_size
 from labels.tspl import tspl_label
@@ -191,6 +196,10 @@ def write_command_sheet(
 def _check_count(labels: Sequence[Label], job: Job, single_png: bool = True) -> None:
     if not labels:
         raise InvalidInput("没有要输出的标签", "no labels to write")
+    items = [label for label in labels if isinstance(label, ItemLabel)]
+    problem = marking_problem(items, job.label_size, job.fonts, job.lang) if items else None
+    if problem is not None:
+        raise problem
     if single_png and job.fmt == "png" and len(labels) != 1:
         raise InvalidInput(
             "一个 PNG 只放一个标签；多个标签请用 PDF、ZPL 或 TSPL",

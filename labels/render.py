@@ -10,10 +10,20 @@ right, the badge code's bars and the code.
 
 Text is drawn anti-aliased, then thresholded (never dithered) to 1 bit;
 bars are drawn directly at whole dots.
+
+The smallest type is physical: the marking is never set below
+MIN_MARKING_MM, other text never below MIN_TEXT_MM (type sizes, the em,
+about the height of a Chinese character). Whether the marking and copy
+number fit is decided in millimetres from the font's own measures, before
+any dot is drawn, so a marking fits a label (or not) alike at 203 and 300
+dpi; `marking_problem` tells which labels cannot be printed and which sizes
+would hold them. A long document number is shortened in the middle, never
+at its end, so its number stays.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from PIL import Image
@@ -24,12 +34,18 @@ from labels.bars import Bars, fit_bars
 from labels.code128 import modules
 from labels.fonts import Fonts, default_fonts
 from labels.model import BadgeLabel, ItemLabel, Label
-from labels.sizes import LabelSize, check_dpi, label_size, mm_to_dots
-from labels.text import Line, set_line
+from labels.sheets import SHEETS
+from labels.sizes import DPIS, MM_PER_INCH, SIZES, LabelSize, check_dpi, label_size, mm_to_dots
+from labels.text import BOLD, Line, em_width, set_line, set_line_keeping_end
 
 WORDS = {"zh": {"copy": "份号", "doc_no": "文号"}, "en": {"copy": "Copy", "doc_no": "Ref."}}
-MIN_TEXT_MM = 1.6  # the smallest type a custodian still reads on a label
+MIN_TEXT_MM = 1.6  # the smallest type (em) a custodian still reads on a label
+MIN_MARKING_MM = 2.0  # the smallest type (em) of the marking 机密★10年: a little above 七号 (1.85 mm)
 BASE_SHIFT = 0.88  # lines sharing a baseline: move the smaller box down by this share of the size difference
+COPY_SCALE = 0.6  # the copy number's size, of the marking's
+FIT_SLACK = 0.02  # share of the width kept free when deciding in mm, for rounding to whole dots
+_WIDEST_DOT_MM = MM_PER_INCH / min(DPIS)  # a stroke is at least one dot
+_DOC_NUMBER = re.compile(r"[〔\[［【(（]\s*\d[^〔\[［【(（]*$|[\d第][\d\s第号/.-]*$")
 
 
 @dataclass(frozen=True)
@@ -70,7 +86,7 @@ def render(
     check_dpi(dpi)
     fonts = fonts or default_fonts()
     w, h = size.dots(dpi)
-    margin = mm_to_dots(min(1.5, max(0.8, 0.05 * min(size.width_mm, size.height_mm))), dpi)
+    margin = mm_to_dots(_margin_mm(size), dpi)
     frame = Frame(w, h, margin, dpi)
     image = Image.new("1", (w, h), 1)
     if isinstance(label, ItemLabel):
@@ -83,21 +99,83 @@ def render(
     return image
 
 
+class LabelTooSmall(InvalidInput):
+    """A label whose marking and copy number cannot be set at the smallest type on its size."""
+
+
+def _margin_mm(size: LabelSize) -> float:
+    return min(1.5, max(0.8, 0.05 * min(size.width_mm, size.height_mm)))
+
+
+def _pair_width_mm(fonts: Fonts, marking: str, copy: str, em_mm: float) -> float:
+    """How wide the marking (bold) and the copy number are, with the gap, at `em_mm`."""
+    stroke = max(BOLD * em_mm, _WIDEST_DOT_MM)
+    copy_mm = max(MIN_TEXT_MM, COPY_SCALE * em_mm)
+    return em_width(fonts, marking) * em_mm + 2 * stroke + em_mm / 3 + em_width(fonts, copy) * copy_mm
+
+
+def _marking_texts(label: ItemLabel, lang: str) -> tuple[str, str]:
+    return label.marking(lang), f"{WORDS[lang]['copy']} {label.copy_text}"
+
+
+def marking_fits(
+    label: ItemLabel, size: str | LabelSize, fonts: Fonts | None = None, lang: str = "zh"
+) -> bool:
+    """Whether the marking and copy number fit `size` at MIN_MARKING_MM; the same at every dpi."""
+    size = label_size(size)
+    lang = "en" if lang == "en" else "zh"
+    room = (size.width_mm - 2 * _margin_mm(size)) * (1 - FIT_SLACK)
+    return _pair_width_mm(fonts or default_fonts(), *_marking_texts(label, lang), MIN_MARKING_MM) <= room
+
+
+def marking_problem(
+    labels: list[ItemLabel], size: str | LabelSize, fonts: Fonts | None = None, lang: str = "zh"
+) -> LabelTooSmall | None:
+    """The one refusal for every label of a batch whose marking cannot fit `size`, naming their
+    codes and the sizes that would hold all of them; None when every label fits."""
+    size = label_size(size)
+    fonts = fonts or default_fonts()
+    bad = [label for label in labels if not marking_fits(label, size, fonts, lang)]
+    if not bad:
+        return None
+    need = max(_pair_width_mm(fonts, *_marking_texts(b, lang), MIN_MARKING_MM) for b in bad) / (1 - FIT_SLACK)
+    have = size.width_mm - 2 * _margin_mm(size)
+    others = [*SIZES.values(), *(s.label_size for s in SHEETS.values())]
+    fit = [o.name for o in others if all(marking_fits(b, o, fonts, lang) for b in bad)] or ["—"]
+    codes = ", ".join(b.code for b in bad)
+    markings = "、".join(dict.fromkeys(b.marking(lang) for b in bad))
+    return LabelTooSmall(
+        f"标签尺寸 {size.name} 放不下 {len(bad)} 个标签的密级标志和份号（最小字号 {MIN_MARKING_MM} mm）："
+        f"{codes}（{markings}）；需要 {need:.1f} mm 宽，可用 {have:.1f} mm；放得下的尺寸：{'、'.join(fit)}。"
+        "整批未输出任何标签",
+        f"label size {size.name} cannot hold the marking and copy number of {len(bad)} label(s) at the "
+        f"smallest type ({MIN_MARKING_MM} mm): {codes} ({markings}); they need {need:.1f} mm across and "
+        f"{have:.1f} mm is available; sizes that hold them: {', '.join(fit)}. Nothing of the batch was written",
+    )
+
+
 def _item(canvas: Image.Image, f: Frame, label: ItemLabel, size: LabelSize, fonts: Fonts, lang: str) -> None:
     words = WORDS[lang]
     top_h, gap, code_h, info_h = f.share(0.21), f.share(0.03), f.share(0.095), f.share(0.115)
     bars_h = f.inner_h - top_h - code_h - 2 * info_h - 4 * gap
     y = f.margin
-    marking, copy = _pair(fonts, label.marking(lang), f"{words['copy']} {label.copy_text}", f, top_h, size)
+    problem = marking_problem([label], size, fonts, lang)
+    if problem is not None:
+        raise problem
+    marking, copy = _pair(fonts, *_marking_texts(label, lang), f, top_h)
     marking.draw(canvas, f.margin, y)
     copy.draw(canvas, f.width - f.margin, y + round(BASE_SHIFT * (marking.px - copy.px)), right=True)
     y += top_h + gap
     y = _symbol(canvas, f, fonts, modules(label.code), label.code, y, bars_h, code_h, size)
     y += gap
     kind = vocab.KIND_BY_SLUG[label.kind].name(lang)
-    first = f"{kind}  {words['doc_no']} {label.doc_no}" if label.doc_no else kind
-    info_min = min(info_h, max(round(0.7 * info_h), f.min_text))
-    set_line(fonts, first, f.inner_w, info_h, min_px=info_min).draw(canvas, f.margin, y)
+    info_min = min(info_h, f.min_text)
+    if label.doc_no:
+        lead, keep = f"{kind}  {words['doc_no']} ", _number_length(label.doc_no)
+        first = set_line_keeping_end(fonts, lead, label.doc_no, keep, f.inner_w, info_h, min_px=info_min)
+    else:
+        first = set_line(fonts, kind, f.inner_w, info_h, min_px=info_min)
+    first.draw(canvas, f.margin, y)
     y += info_h + gap
     date_text = label.received.strftime("%Y-%m-%d") if label.received is not None else ""
     when = set_line(fonts, date_text, f.inner_w, info_h, min_px=info_min) if date_text else None
@@ -151,19 +229,24 @@ def _symbol(
     return y + code_h
 
 
-def _pair(fonts: Fonts, marking: str, copy: str, f: Frame, px: int, size: LabelSize) -> tuple[Line, Line]:
-    """The marking in bold and the copy number at 0.6 of its size, on one line; never truncated."""
-    gap = px // 3
-    least = max(f.min_text, round(0.4 * px))
-    size_px = px
+def _number_length(doc_no: str) -> int:
+    """How many characters at the end of a document number are its number (`〔2026〕12号`, `0042 号`)."""
+    match = _DOC_NUMBER.search(doc_no)
+    return len(doc_no) - match.start() if match else min(len(doc_no), 4)
+
+
+def _pair(fonts: Fonts, marking: str, copy: str, f: Frame, px: int) -> tuple[Line, Line]:
+    """The marking in bold and the copy number at 0.6 of its size, on one line; never truncated.
+
+    `marking_fits` has decided in mm that the pair fits at MIN_MARKING_MM; rounding to whole
+    dots may still need a dot or two less at the smallest size.
+    """
+    least = mm_to_dots(MIN_MARKING_MM, f.dpi)
+    size_px = max(px, least)
     while True:
         left = set_line(fonts, marking, f.inner_w, size_px, bold=True, truncate=False)
-        right = set_line(fonts, copy, f.inner_w, max(f.min_text, round(0.6 * size_px)), truncate=False)
-        if left.width + gap + right.width <= f.inner_w:
+        copy_px = max(f.min_text, round(COPY_SCALE * size_px))
+        right = set_line(fonts, copy, f.inner_w, copy_px, truncate=False)
+        if left.width + size_px // 3 + right.width <= f.inner_w or size_px <= round(0.9 * least):
             return left, right
-        if size_px <= least:
-            raise InvalidInput(
-                f"标签尺寸 {size.name} 放不下密级标志“{marking}”和份号",
-                f"label size {size.name} cannot hold the marking {marking!r} and the copy number",
-            )
-        size_px -= max(1, size_px // 12)
+        size_px = max(least, size_px - max(1, size_px // 12)) if size_px > least else size_px - 1

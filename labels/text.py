@@ -88,6 +88,43 @@ def set_line(
     return line
 
 
+def set_line_keeping_end(
+    fonts: Fonts, lead: str, text: str, keep: int, width: int, px: int, *, min_px: int
+) -> Line:
+    """`lead + text` at the largest size up to `px` (not below `min_px`) that fits `width` dots.
+
+    Still too wide at `min_px`: characters are taken out of the middle of
+    `text`, from just before its last `keep` characters backwards, and an
+    ellipsis stands for them, so the beginning and the end (a document
+    number's `〔2026〕12号`) stay. Only when nothing but the end is left is
+    the end itself cut, at its start.
+    """
+    line = set_line(fonts, lead + text, width, px, min_px=min_px, truncate=False)
+    if line.width <= width:
+        return line
+    size = line.px
+    keep = max(0, min(keep, len(text)))
+    head, tail = text[: len(text) - keep], text[len(text) - keep :]
+    while head:
+        head = head[:-1]
+        line = _line(fonts, lead + head.rstrip() + ELLIPSIS + tail, size, False, False)
+        if line.width <= width:
+            return line
+    while tail and line.width > width:
+        tail = tail[1:]
+        line = _line(fonts, lead + ELLIPSIS + tail, size, False, False)
+    return line
+
+
+def em_width(fonts: Fonts, text: str) -> float:
+    """The width of `text` in ems of the proportional face (at a size large enough to be exact)."""
+    fonts.require(text)
+    return fonts.sans_font(_MEASURE_PX).getlength(text) / _MEASURE_PX
+
+
+_MEASURE_PX = 400
+
+
 @lru_cache(maxsize=2048)
 def _line(fonts: Fonts, text: str, px: int, bold: bool, mono: bool) -> Line:
     font = fonts.mono_font(px) if mono else fonts.sans_font(px)

@@ -1,5 +1,10 @@
 """ZPL II for Zebra printers: each label one ^GF raster field.
 
+A Zebra keeps orientation, mirroring, reverse printing, label home and the
+default field orientation from one job to the next; every label here sets
+them all (`^PON^PMN^LRN^FWN^LH0,0`), so it prints upright at the top left
+whatever the last job, from this program or another, left behind.
+
 The hex rows use ZPL's ASCII compression (repeat counts G–Y/g–z, `,` to end a
 row with white, `!` with black, `:` to repeat the previous row), which makes
 a 50×30 mm label at 300 dpi a few kilobytes instead of fifty.
@@ -12,6 +17,7 @@ from PIL import Image
 from labels.raster import packed_rows
 from labels.sizes import LabelSize
 
+PRINTER_STATE = "^PON^PMN^LRN^FWN^LH0,0"  # upright, not mirrored, not reversed, fields upright, home 0,0
 _LOW = "GHIJKLMNOPQRSTUVWXY"  # 1 … 19
 _HIGH = "ghijklmnopqrstuvwxyz"  # 20, 40 … 400
 
@@ -23,7 +29,7 @@ def zpl_label(image: Image.Image, size: LabelSize) -> bytes:
     media = "^MNN" if size.continuous else "^MNY"
     field = compress(data.hex().upper(), per_row * 2)
     return (
-        f"^XA{media}^PW{image.width}^LL{image.height}^LH0,0^FO0,0"
+        f"^XA{PRINTER_STATE}{media}^PW{image.width}^LL{image.height}^FO0,0"
         f"^GFA,{total},{total},{per_row},{field}^FS^PQ1^XZ\n"
     ).encode("ascii")
 

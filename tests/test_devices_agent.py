@@ -99,7 +99,7 @@ def test_a_second_agent_cannot_open_the_same_spool(tmp_path: Path) -> None:
     with Spool(tmp_path / "spool.db"):
         with pytest.raises(SpoolBusy) as raised:
             Spool(tmp_path / "spool.db")
-    assert isinstance(raised.value, CustodyError) and "另一个 agent" in raised.value.zh
+    assert isinstance(raised.value, CustodyError) and "另一个 agent" in raised.value.message("zh")
 
 
 def test_an_unusable_spool_is_one_clear_error(tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_an_unusable_spool_is_one_clear_error(tmp_path: Path) -> None:
     not_a_db.write_bytes(b"this is not a database" * 100)
     with pytest.raises(CustodyError, match="spool") as raised:
         Spool(not_a_db)
-    assert "暂存文件" in raised.value.zh
+    assert "暂存文件" in raised.value.message("zh")
     with pytest.raises(CustodyError, match="spool"):
         Spool(not_a_db)
 

@@ -56,14 +56,98 @@ def test_emulate_scans_each_line_and_prints_each_outcome(receiver: Receiver, tmp
     assert [e["event"] for e in receiver.events] == ["connected", "disconnected"]
 
 
-def test_emulate_reads_stdin_and_suppresses_a_quick_repeat(receiver: Receiver) -> None:
+def test_emulate_sends_every_piped_line_even_a_quick_repeat(receiver: Receiver) -> None:
+    """Guards against badge, item, item piped quickly losing the return to the 2 s repeat filter."""
+    receiver.outcomes["B001"] = ("badge", "张三 已刷卡")
     done = run_devices(
-        "emulate", "--station", "S", "--server", receiver.url, "--token", TOKEN, stdin="A1\nA1\nB2\n"
-    )
+        "emulate", "--station", "S", "--server", receiver.url, "--token", TOKEN,
+        stdin="B001\n123456789012\n123456789012\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert receiver.codes() == ["B001", "123456789012", "123456789012"]
+    assert [line.split()[0] for line in done.stdout.splitlines()] == ["badge", "unknown", "unknown"]
+    assert "重复读取" not in done.stderr
+
+
+def test_emulate_suppresses_a_quick_repeat_only_with_dedup_window(receiver: Receiver) -> None:
+    done = run_devices(
+        "emulate", "--station", "S", "--server", receiver.url, "--token", TOKEN, "--dedup-window", "2",
+        stdin="A1\nA1\nB2\n",
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert receiver.codes() == ["A1", "B2"]
-    assert [line.split()[0] for line in done.stdout.splitlines()] == ["unknown", "unknown"]
     assert "重复读取 A1" in done.stderr
+
+
+def test_emulate_rfid_presents_a_tag_scanned_twice_twice(receiver: Receiver) -> None:
+    done = run_devices(
+        "emulate", "--rfid", "--station", "S", "--server", receiver.url, "--token", TOKEN,
+        stdin="010063E9AE\n010063e9ae\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert receiver.codes() == ["010063E9AE", "010063E9AE"]
+
+
+def test_the_agent_emulator_strips_a_prefix_and_suffix_on_the_serial_path(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    """Guards against --prefix/--suffix being ignored: the emulated scanner sends `]C0…|` framed
+    with CR LF and the service receives the bare code."""
+    result = CliRunner().invoke(
+        agent_command,
+        ["--station", "S", "--server", receiver.url, "--token", TOKEN, "--emulate",
+         "--prefix", "]C0", "--suffix", "|", "--terminator", "crlf", "--spool", str(tmp_path / "s.db")],
+        input="123456789012\n123456789012\n",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert receiver.codes() == ["123456789012", "123456789012"]
+
+
+@pytest.mark.parametrize(
+    "device_args, extra, option, device",
+    [
+        (["--rfid-rdm6300", "/dev/null"], ["--prefix", "]C0"], "--prefix", "--rfid-rdm6300"),
+        (["--rfid-rdm6300", "/dev/null"], ["--suffix", "x"], "--suffix", "--rfid-rdm6300"),
+        (["--rfid-rdm6300", "/dev/null"], ["--terminator", "crlf"], "--terminator", "--rfid-rdm6300"),
+        (["--serial", "/dev/null"], ["--layout", "fr"], "--layout", "--serial"),
+        (["--emulate"], ["--layout", "de"], "--layout", "--emulate"),
+        (["--evdev", "/dev/null"], ["--prefix", "\\x02"], "--prefix", "--evdev"),
+    ],
+)
+def test_options_a_driver_cannot_apply_are_refused_naming_both(
+    device_args: list[str], extra: list[str], option: str, device: str
+) -> None:
+    args = ["--station", "S", "--server", "http://127.0.0.1:9", "--token", "T", *device_args, *extra]
+    result = CliRunner().invoke(agent_command, args)
+    assert result.exit_code == 2, result.output
+    [line] = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert option in line and device in line
+
+
+def test_emulate_rfid_refuses_a_terminator() -> None:
+    result = CliRunner().invoke(
+        emulate_command,
+        ["--station", "S", "--rfid", "--terminator", "lf", "--server", "http://x", "--token", "T"],
+    )
+    assert result.exit_code == 2
+    assert "--terminator" in result.output and "--rfid" in result.output
+
+
+def test_a_bad_layout_is_one_line_naming_the_value_and_the_allowed_ones() -> None:
+    args = ["--station", "S", "--server", "http://127.0.0.1:9", "--token", "T", "--evdev", "/dev/null"]
+    result = CliRunner().invoke(agent_command, [*args, "--layout", "dvorak"])
+    assert result.exit_code == 2
+    [line] = [line for line in result.output.splitlines() if "dvorak" in line]
+    assert "us, fr, de" in line and "--layout" in line
+
+
+def test_emulate_help_documents_the_dedup_window_with_an_example() -> None:
+    result = CliRunner().invoke(emulate_command, ["--help"])
+    assert "--dedup-window SECONDS" in result.output
+    example = result.output.split("Example:")[1]
+    assert "123456789012\\n123456789012\\n' | custody emulate" in example and "--dedup-window 2" in example
+    agent_help = CliRunner().invoke(agent_command, ["--help"]).output
+    assert "--layout" in agent_help and "--layout fr" in agent_help
 
 
 def test_emulate_rfid_sends_rdm6300_frames_and_counts_a_tag_once(receiver: Receiver) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import string
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -17,10 +18,14 @@ from hypothesis import strategies as st
 evdev = pytest.importorskip("evdev")
 from evdev import InputEvent, ecodes  # noqa: E402
 
+from custody.errors import InvalidInput  # noqa: E402
 from devices import keys  # noqa: E402
 from devices.backoff import Backoff  # noqa: E402
 from devices.hid_scanner import HidScanner  # noqa: E402
 from devices.keys import HidDecoder  # noqa: E402
+from devices.layouts import layout_named  # noqa: E402
+from devices.profiles import parse_profile  # noqa: E402
+from devices.station import HidOptions, hid_driver  # noqa: E402
 
 # The US layout written out independently of devices.keys: char -> (key name, shift).
 _US = {
@@ -55,17 +60,55 @@ def press(name: str) -> list[InputEvent]:
     return [key(name, 1), syn(), key(name, 0), syn()]
 
 
-def typed(text: str, end: str = "KEY_ENTER") -> list[InputEvent]:
-    """The events a US-layout scanner sends for `text` and a terminator."""
+# French AZERTY and German QWERTZ, written out from the keyboards: char -> (key name, level);
+# level 0 plain, 1 Shift, 2 AltGr.
+_FR = {
+    **{c: (f"KEY_{c.upper()}", 0) for c in "bcdefghijklnoprstuvxy"},
+    **{c: (f"KEY_{c}", 1) for c in "BCDEFGHIJKLNOPRSTUVXY"},
+    "a": ("KEY_Q", 0), "A": ("KEY_Q", 1), "z": ("KEY_W", 0), "Z": ("KEY_W", 1),
+    "q": ("KEY_A", 0), "Q": ("KEY_A", 1), "w": ("KEY_Z", 0), "W": ("KEY_Z", 1),
+    "m": ("KEY_SEMICOLON", 0), "M": ("KEY_SEMICOLON", 1),
+    **{c: (f"KEY_{c}", 1) for c in "0123456789"},
+    "&": ("KEY_1", 0), '"': ("KEY_3", 0), "'": ("KEY_4", 0), "(": ("KEY_5", 0), "-": ("KEY_6", 0),
+    "_": ("KEY_8", 0), ")": ("KEY_MINUS", 0), "=": ("KEY_EQUAL", 0), "+": ("KEY_EQUAL", 1),
+    "$": ("KEY_RIGHTBRACE", 0), "%": ("KEY_APOSTROPHE", 1), "*": ("KEY_BACKSLASH", 0),
+    ",": ("KEY_M", 0), "?": ("KEY_M", 1), ";": ("KEY_COMMA", 0), ".": ("KEY_COMMA", 1),
+    ":": ("KEY_DOT", 0), "/": ("KEY_DOT", 1), "!": ("KEY_SLASH", 0),
+    "<": ("KEY_102ND", 0), ">": ("KEY_102ND", 1), " ": ("KEY_SPACE", 0),
+    "#": ("KEY_3", 2), "{": ("KEY_4", 2), "[": ("KEY_5", 2), "|": ("KEY_6", 2), "\\": ("KEY_8", 2),
+    "^": ("KEY_9", 2), "@": ("KEY_0", 2), "]": ("KEY_MINUS", 2), "}": ("KEY_EQUAL", 2),
+}  # fmt: skip
+_DE = {
+    **{c: (f"KEY_{c.upper()}", 0) for c in "abcdefghijklmnopqrstuvwx"},
+    **{c: (f"KEY_{c}", 1) for c in "ABCDEFGHIJKLMNOPQRSTUVWX"},
+    "y": ("KEY_Z", 0), "Y": ("KEY_Z", 1), "z": ("KEY_Y", 0), "Z": ("KEY_Y", 1),
+    **{c: (f"KEY_{c}", 0) for c in "0123456789"},
+    **dict(zip('!"$%&/()=', [(f"KEY_{d}", 1) for d in "124567890"], strict=True)),
+    "?": ("KEY_MINUS", 1), "-": ("KEY_SLASH", 0), "_": ("KEY_SLASH", 1),
+    ".": ("KEY_DOT", 0), ":": ("KEY_DOT", 1), ",": ("KEY_COMMA", 0), ";": ("KEY_COMMA", 1),
+    "+": ("KEY_RIGHTBRACE", 0), "*": ("KEY_RIGHTBRACE", 1), "#": ("KEY_BACKSLASH", 0),
+    "'": ("KEY_BACKSLASH", 1), "<": ("KEY_102ND", 0), ">": ("KEY_102ND", 1), " ": ("KEY_SPACE", 0),
+    "@": ("KEY_Q", 2), "{": ("KEY_7", 2), "[": ("KEY_8", 2), "]": ("KEY_9", 2), "}": ("KEY_0", 2),
+    "\\": ("KEY_MINUS", 2), "~": ("KEY_RIGHTBRACE", 2), "|": ("KEY_102ND", 2),
+}  # fmt: skip
+LEVEL_KEYS = {1: "KEY_LEFTSHIFT", 2: "KEY_RIGHTALT"}
+
+
+def typed(text: str, end: str = "KEY_ENTER", table: dict[str, tuple[str, int]] = _US) -> list[InputEvent]:
+    """The events a scanner set to the layout of `table` (US by default) sends for `text` and a terminator."""
     events: list[InputEvent] = []
     for ch in text:
-        name, shift = _US[ch]
-        if shift:
-            events += [key("KEY_LEFTSHIFT", 1), syn()]
+        name, level = table[ch]
+        if level:
+            events += [key(LEVEL_KEYS[level], 1), syn()]
         events += press(name)
-        if shift:
-            events += [key("KEY_LEFTSHIFT", 0), syn()]
+        if level:
+            events += [key(LEVEL_KEYS[level], 0), syn()]
     return events + press(end)
+
+
+def chord(modifier: str, name: str) -> list[InputEvent]:
+    return [key(modifier, 1), syn(), *press(name), key(modifier, 0), syn()]
 
 
 def decode(events: list[InputEvent], decoder: HidDecoder | None = None, now: float = 0.0) -> list[str]:
@@ -176,6 +219,102 @@ def test_over_long_scan_is_dropped() -> None:
     decoder = HidDecoder(max_length=8)
     assert decode(typed("123456789") + typed("12345678"), decoder) == ["12345678"]
     assert decoder.dropped["overlong"] == 1
+
+
+# --- keyboard layouts (issue 17) -------------------------------------------------------
+
+
+def test_azerty_and_qwertz_scanners_are_read_in_their_layout() -> None:
+    """Guards against an AZERTY scanner's `348432582588` arriving as `#$*$#@%*@%**`, and a
+    QWERTZ scanner's `CMD-END` as `CMD/END`, when the decoder knows only the US layout."""
+    assert decode(typed("348432582588", table=_FR)) == ["#$*$#@%*@%**"]  # what the US decoder made of it
+    assert decode(typed("348432582588", table=_FR), HidDecoder(layout=layout_named("fr"))) == ["348432582588"]
+    assert decode(typed("CMD-END", table=_DE)) == ["CMD/END"]
+    assert decode(typed("CMD-END", table=_DE), HidDecoder(layout=layout_named("de"))) == ["CMD-END"]
+    assert decode(typed("B-1024@Zy", table=_DE), HidDecoder(layout=layout_named("de"))) == ["B-1024@Zy"]
+
+
+@pytest.mark.parametrize("name, table", [("us", _US), ("fr", _FR), ("de", _DE)])
+def test_every_layout_covers_codes_badges_and_the_keyboard(name: str, table: dict) -> None:
+    layout = layout_named(name.upper())
+    assert layout.name == name
+    must = string.ascii_letters + string.digits + "-_./:+*#@$%=() "
+    assert set(must) <= set(table)
+    decoder = HidDecoder(layout=layout)
+    assert decode(typed(must.strip(), table=table), decoder) == [must.strip()]
+    for ch, (key_name, level) in table.items():
+        code = ecodes.ecodes[key_name]
+        got = layout.altgr.get(code) if level == 2 else layout.keys[code][level]
+        assert got == ch, (name, key_name, level)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["fr", "de"]), st.data())
+def test_any_text_round_trips_in_azerty_and_qwertz(name: str, data: st.DataObject) -> None:
+    table = {"fr": _FR, "de": _DE}[name]
+    text = data.draw(st.text(alphabet="".join(sorted(table)), min_size=1, max_size=40))
+    expected = [text.strip(" ")] if text.strip(" ") else []
+    assert decode(typed(text, table=table), HidDecoder(layout=layout_named(name))) == expected
+
+
+def test_an_unknown_layout_is_refused_naming_the_allowed_ones() -> None:
+    with pytest.raises(InvalidInput) as err:
+        layout_named("uk")
+    assert "uk" in err.value.message("en") and "us, fr, de" in err.value.message("en")
+    assert "uk" in err.value.message("zh")
+
+
+def test_a_profile_may_name_the_layout_and_a_bad_one_is_refused() -> None:
+    assert parse_profile("x", {"model": "m", "layout": "fr"}).layout == "fr"
+    assert parse_profile("x", {"model": "m"}).layout == ""
+    with pytest.raises(InvalidInput, match="azerty2"):
+        parse_profile("x", {"model": "m", "layout": "azerty2"})
+
+
+def test_the_hid_driver_builds_its_decoder_with_layout_prefix_and_suffix() -> None:
+    make = hid_driver("/dev/custody/hid-x", HidOptions(layout="de", prefix="]C0", suffix="!"))
+    scanner = make(lambda code, device: None, lambda event, device: None)
+    decoder = scanner.decoder_factory()
+    assert decode(typed("]C0CMD-END!", table=_DE), decoder) == ["CMD-END"]
+
+
+# --- prefixes and suffixes (issue 17) ----------------------------------------------------
+
+
+def test_an_aim_prefix_is_stripped_from_keyboard_scans() -> None:
+    """Guards against a keyboard-wedge scanner's `]C0…` codes posted as is and answered "unknown"."""
+    decoder = HidDecoder(prefix="]C0")
+    assert decode(typed("]C0123456789012") + typed("123456789012"), decoder) == ["123456789012"]
+    assert decoder.dropped["unframed"] == 1  # a code without the prefix is dropped, as the serial framer does
+    decoder = HidDecoder(prefix="]C0", suffix="#")
+    assert decode(typed("]C0B001#") + typed("]C0#"), decoder) == ["B001"]
+    assert decoder.dropped["empty"] == 1
+
+
+# --- control keys after the terminator (issue 17) ------------------------------------------
+
+
+def test_a_ctrl_j_after_the_terminator_does_not_spoil_the_next_scan() -> None:
+    """Guards against CR LF sent as Enter + Ctrl+J marking the next code corrupt when it
+    follows within the inactivity timeout (0.15 s after the last one here)."""
+    decoder = HidDecoder(timeout=0.3)
+    first = typed("123456789012") + chord("KEY_LEFTCTRL", "KEY_J")
+    second = typed("B001") + chord("KEY_RIGHTCTRL", "KEY_J")
+    assert decode(first, decoder, now=1.0) == ["123456789012"]
+    assert decode(second, decoder, now=1.15) == ["B001"]
+    assert decoder.dropped == {}
+
+
+def test_ctrl_m_and_ctrl_j_end_a_scan_and_other_chords_between_scans_are_ignored() -> None:
+    decoder = HidDecoder(layout=layout_named("fr"))  # Ctrl+M is the key that types m: ; on a US keyboard
+    events = typed("A1", table=_FR)[:-4] + chord("KEY_LEFTCTRL", "KEY_SEMICOLON")
+    events += chord("KEY_LEFTCTRL", "KEY_C") + chord("KEY_LEFTALT", "KEY_X") + typed("B2", table=_FR)
+    events += typed("C3", table=_FR)[:-4] + chord("KEY_LEFTCTRL", "KEY_J")
+    assert decode(events, decoder) == ["A1", "B2", "C3"]
+    assert decoder.dropped == {}
+    inside = HidDecoder()  # a chord inside a code still drops it
+    assert decode(press("KEY_1") + chord("KEY_LEFTCTRL", "KEY_C") + typed("2"), inside) == []
+    assert inside.dropped["modifier"] == 1
 
 
 @settings(max_examples=300, deadline=None)

@@ -122,9 +122,9 @@ def test_a_label_too_small_for_the_bars_is_refused_not_shrunk(dpi: int) -> None:
     tiny = LabelSize("30x20", 30, 20)
     with pytest.raises(InvalidInput) as err:
         render(ItemLabel(CODE, "secret", "10y"), tiny, dpi)
-    assert "30x20" in err.value.zh and "30x20" in err.value.en
+    assert "30x20" in err.value.message("zh") and "30x20" in err.value.message("en")
     minimum = {203: "30.3 mm", 300: "30.7 mm"}[dpi]  # 121 modules at 2 or 3 dots, quiet zones included
-    assert f"at least {minimum}" in err.value.en and minimum in err.value.zh
+    assert f"at least {minimum}" in err.value.message("en") and minimum in err.value.message("zh")
 
 
 @settings(max_examples=15, deadline=None)

@@ -257,7 +257,8 @@ def test_tspl_bitmap_decodes_back(tmp_path: Path, dpi: int) -> None:
     [path] = write_labels(tmp_path / "labels.tspl", labels_for(item_codes), dpi=dpi)
     data = path.read_bytes()
     assert (
-        data.count(b"SIZE 50 mm,30 mm\r\nGAP 2 mm,0 mm\r\nCLS\r\n") == 2 and data.count(b"PRINT 1,1\r\n") == 2
+        data.count(b"SIZE 50 mm,30 mm\r\nGAP 2 mm,0 mm\r\nDIRECTION 0,0\r\nREFERENCE 0,0\r\nCLS\r\n") == 2
+        and data.count(b"PRINT 1,1\r\n") == 2
     )
     images = tspl_images(data)
     assert [scan(im) for im in images] == [[c] for c in item_codes]
@@ -267,6 +268,105 @@ def test_tspl_bitmap_decodes_back(tmp_path: Path, dpi: int) -> None:
     if label.width % 8:  # 591 dots at 300 dpi: the last byte of each row is part padding
         padding = images[0].crop((label.width, 0, images[0].width, label.height))
         assert padding.getextrema() == (255, 255), "row padding must not print"
+
+
+# A printer keeps orientation and the reference point from one job to the next: the jobs below are
+# printed on a printer whose last job (someone else's) left it rotated, mirrored and shifted.
+
+LEFT_BEHIND_ZPL = b"^XA^POI^PMY^LRY^FWR^LH40,30^XZ\n"
+LEFT_BEHIND_TSPL = b"DIRECTION 1,1\r\nREFERENCE 24,16\r\n"
+
+
+def zpl_printed(data: bytes) -> list[Image.Image]:
+    """What a Zebra prints: each format's ^GF field placed at ^LH + ^FO on a ^PW × ^LL label, then
+    reversed (^LR), mirrored (^PM) and rotated (^PO) as the printer's state — kept across formats — says.
+    A ^FW other than N is refused: it would turn the fields of the next job."""
+    state = {"PO": "N", "PM": "N", "LR": "N", "FW": "N", "LH": "0,0"}
+    formats = re.findall(rb"\^XA.*?\^XZ", data, re.S)
+    fields = iter(zpl_images(b"".join(f for f in formats if b"^GFA" in f)))
+    printed = []
+    for fmt in re.finditer(r"\^XA(.*?)\^XZ", data.decode("ascii"), re.S):
+        for command, value in re.findall(r"\^(PO|PM|LR|FW|LH)([^^]*)", fmt[1]):
+            state[command] = value
+        if "^GFA" not in fmt[1]:
+            continue
+        assert state["FW"] == "N", "fields would be printed turned"
+        width, height = int(re.search(r"\^PW(\d+)", fmt[1])[1]), int(re.search(r"\^LL(\d+)", fmt[1])[1])
+        hx, hy = map(int, state["LH"].split(","))
+        fx, fy = map(int, re.search(r"\^FO(\d+),(\d+)", fmt[1]).groups())
+        label = Image.new("1", (width, height), 1)
+        label.paste(next(fields), (hx + fx, hy + fy))
+        if state["LR"] == "Y":
+            label = label.point(lambda v: 255 - v)
+        if state["PM"] == "Y":
+            label = label.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        if state["PO"] == "I":
+            label = label.rotate(180)
+        printed.append(label)
+    return printed
+
+
+def tspl_printed(data: bytes, dpi: int) -> list[Image.Image]:
+    """What a TSC prints: each BITMAP at REFERENCE + its x,y on a SIZE label, turned and mirrored as
+    DIRECTION says; both kept from job to job."""
+    direction, mirror, ref = 0, 0, (0, 0)
+    bitmaps = iter(tspl_images(data))
+    printed = []
+    text = data.decode("latin-1")
+    for m in re.finditer(r"(DIRECTION|REFERENCE|SIZE|BITMAP) ([^\r]*)", text):
+        word, args = m[1], m[2]
+        if word == "DIRECTION":
+            direction, mirror = (int(v) for v in args.split(","))
+        elif word == "REFERENCE":
+            ref = tuple(int(v) for v in args.split(","))
+        elif word == "SIZE":
+            w_mm, h_mm = (float(v.strip().removesuffix("mm")) for v in args.split(","))
+            size = (round(w_mm * dpi / 25.4), round(h_mm * dpi / 25.4))
+        else:
+            x, y = (int(v) for v in args.split(",")[:2])
+            label = Image.new("1", size, 1)
+            label.paste(next(bitmaps), (ref[0] + x, ref[1] + y))
+            if mirror:
+                label = label.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+            if direction:
+                label = label.rotate(180)
+            printed.append(label)
+    return printed
+
+
+@pytest.mark.parametrize("dpi", [203, 300])
+def test_zpl_sets_orientation_and_home_whatever_the_last_job_left(dpi: int) -> None:
+    """Guards against a ZPL job inheriting ^POI, ^PMY, ^LRY, ^FWR or ^LH from the printer's last job."""
+    batch = labels_for(codes(2))
+    data = label_bytes(batch, "zpl", dpi=dpi)
+    for fmt in re.findall(rb"\^XA.*?\^XZ", data, re.S):
+        assert fmt.index(b"^PON^PMN^LRN^FWN^LH0,0") < fmt.index(b"^GFA")
+    printed = zpl_printed(LEFT_BEHIND_ZPL + data)
+    assert [scan(im) for im in printed] == [[label.code] for label in batch]
+    assert printed[0].tobytes() == render(batch[0], "50x30", dpi).tobytes()
+    unset = data.replace(b"^PON^PMN^LRN^FWN^LH0,0", b"^LH0,0")
+    turned = zpl_printed(LEFT_BEHIND_ZPL.replace(b"^FWR", b"") + unset)[0]
+    assert turned.tobytes() != printed[0].tobytes(), (
+        "the simulated printer must notice a job that sets nothing"
+    )
+    with pytest.raises(AssertionError, match="turned"):
+        zpl_printed(LEFT_BEHIND_ZPL + unset)
+
+
+@pytest.mark.parametrize("dpi", [203, 300])
+def test_tspl_sets_direction_and_reference_whatever_the_last_job_left(dpi: int) -> None:
+    """Guards against a TSPL job inheriting DIRECTION and REFERENCE from the printer's last job."""
+    batch = labels_for(codes(2))
+    data = label_bytes(batch, "tspl", dpi=dpi)
+    for job in data.split(b"PRINT 1,1\r\n")[:-1]:
+        assert job.index(b"DIRECTION 0,0\r\n") < job.index(b"BITMAP")
+        assert job.index(b"REFERENCE 0,0\r\n") < job.index(b"BITMAP")
+    printed = tspl_printed(LEFT_BEHIND_TSPL + data, dpi)
+    assert [scan(im) for im in printed] == [[label.code] for label in batch]
+    label = render(batch[0], "50x30", dpi)
+    assert printed[0].crop((0, 0, *label.size)).tobytes() == label.tobytes()
+    unset = data.replace(b"DIRECTION 0,0\r\n", b"").replace(b"REFERENCE 0,0\r\n", b"")
+    assert tspl_printed(LEFT_BEHIND_TSPL + unset, dpi)[0].tobytes() != printed[0].tobytes()
 
 
 # --- command sheet and badges ------------------------------------------------------------------------------
@@ -333,7 +433,7 @@ def test_no_partial_file_when_a_label_fails_midway(tmp_path: Path) -> None:
 def test_unwritable_target_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CustodyError) as err:
         write_labels(tmp_path / "missing-dir" / "labels.pdf", labels_for(codes(1)))
-    assert "missing-dir" in err.value.zh and "cannot write" in err.value.en
+    assert "missing-dir" in err.value.message("zh") and "cannot write" in err.value.message("en")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -86,14 +86,16 @@ def test_cups_failure_is_a_clear_error(lp: Path) -> None:
     printer = PrinterConfig("gone", "cups", queue="missing")
     with pytest.raises(PrinterError) as err:
         print_labels(LABELS, printer, lp=str(lp))
-    assert "The printer or class does not exist" in err.value.zh and "gone" in err.value.zh
+    assert "The printer or class does not exist" in err.value.message("zh") and "gone" in err.value.message(
+        "zh"
+    )
 
 
 def test_without_cups_the_error_says_so(tmp_path: Path) -> None:
     printer = PrinterConfig("desk", "cups", queue="q")
     with pytest.raises(PrinterError) as err:
         print_labels(LABELS, printer, lp=str(tmp_path / "no-lp"))
-    assert "CUPS" in err.value.zh and "CUPS" in err.value.en
+    assert "CUPS" in err.value.message("zh") and "CUPS" in err.value.message("en")
 
 
 @pytest.mark.parametrize("fmt", ["zpl", "tspl"])
@@ -112,7 +114,7 @@ def test_a_missing_device_is_not_created(tmp_path: Path) -> None:
     printer = PrinterConfig("tsc", "raw", device=str(device), format="tspl")
     with pytest.raises(PrinterError) as err:
         print_labels(LABELS, printer)
-    assert str(device) in err.value.zh and "unplugged" in err.value.en
+    assert str(device) in err.value.message("zh") and "unplugged" in err.value.message("en")
     assert not device.exists()
 
 
@@ -140,7 +142,7 @@ def test_printers_are_named_settings() -> None:
     assert PrinterConfig.from_dict(printers[0].to_dict()) == printers[0]
     with pytest.raises(NotFound) as err:
         find_printer(printers, "zebra")
-    assert "desk, tsc" in err.value.zh
+    assert "desk, tsc" in err.value.message("zh")
 
 
 @pytest.mark.parametrize(

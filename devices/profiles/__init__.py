@@ -2,7 +2,9 @@
 
 Each profile is a JSON file here (`good`, `error`, the model it fits and the
 scanner setting it needs). Unknown outcomes and scanners without a profile
-get nothing: the `default` profile sends no bytes.
+get nothing: the `default` profile sends no bytes. A profile may also name
+the keyboard `layout` (us, fr, de) its scanner types in keyboard-wedge
+mode; `--layout` overrides it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from custody.errors import InvalidInput
+from devices.layouts import layout_named
 
 DEFAULT = "default"
 
@@ -24,6 +27,7 @@ class Profile:
     error: bytes
     setup_zh: str = ""
     setup_en: str = ""
+    layout: str = ""  # keyboard layout in keyboard-wedge mode; '' leaves the default (us)
 
 
 def profile_names() -> list[str]:
@@ -44,6 +48,12 @@ def load_profile(name: str = DEFAULT) -> Profile:
             f"no scanner profile {name!r}; known: {', '.join(names)}",
         )
     data = json.loads(resources.files(__name__).joinpath(f"{name}.json").read_text(encoding="utf-8"))
+    return parse_profile(name, data)
+
+
+def parse_profile(name: str, data: dict[str, str]) -> Profile:
+    """A profile from its JSON object; a bad `layout` is refused naming the allowed ones."""
+    layout = data.get("layout", "")
     return Profile(
         name=name,
         model=data["model"],
@@ -51,4 +61,5 @@ def load_profile(name: str = DEFAULT) -> Profile:
         error=data.get("error", "").encode("latin-1"),
         setup_zh=data.get("setup_zh", ""),
         setup_en=data.get("setup_en", ""),
+        layout=layout_named(layout).name if layout else "",
     )
