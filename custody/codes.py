@@ -59,13 +59,11 @@ def check_item_code(code: str) -> str:
     text = code.strip()
     if not looks_like_item_code(text):
         raise InvalidInput(
-            f"物品编码“{code}”格式不对：应为{ITEM_CODE_LENGTH}位数字",
-            f"item code {code!r} is malformed: it must be {ITEM_CODE_LENGTH} digits",
+            "item code {code!r} is malformed: it must be {length} digits", code=code, length=ITEM_CODE_LENGTH
         )
     if text.startswith("99") or not damm_valid(text):
         raise InvalidInput(
-            f"物品编码“{code}”校验位不符，可能输错或扫错，请重扫",
-            f"item code {code!r} fails its check digit: mistyped or misread, scan again",
+            "item code {code!r} fails its check digit: mistyped or misread, scan again", code=code
         )
     return text
 
@@ -85,8 +83,8 @@ def rfid_canonical(value: str) -> str:
     if _HEX10.fullmatch(text):
         return text
     raise InvalidInput(
-        f"RFID 编号“{value}”无效：应为10位十六进制（如 010063E9AE）或卡面上的10位十进制数",
-        f"RFID id {value!r} is invalid: 10 hex digits (010063E9AE) or the 10-digit decimal number on the fob",
+        "RFID id {value!r} is invalid: 10 hex digits (010063E9AE) or the 10-digit decimal number on the fob",
+        value=value,
     )
 
 

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from custody.errors import InvalidInput
-from custody.models.core import Setting
 
 if TYPE_CHECKING:
     from custody.store.core import Store
@@ -174,26 +173,26 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any], str]] = {
 
 
 def get(store: Store, key: str) -> Any:
+    """The value of `key` in `store`'s database, or its default."""
     default = SETTINGS[key][0]
+    Setting = store.m.Setting
     row = Setting.get_or_none(Setting.key == key)
     return json.loads(row.value) if row else default
 
 
 def all_settings(store: Store) -> dict[str, Any]:
-    stored = {s.key: json.loads(s.value) for s in Setting.select()}
+    stored = {s.key: json.loads(s.value) for s in store.m.Setting.select()}
     return {k: stored.get(k, d) for k, (d, _, _) in SETTINGS.items()}
 
 
 def parse(key: str, value: Any) -> Any:
     if key not in SETTINGS:
         raise InvalidInput(
-            f"未知的设置项“{key}”；可用：{', '.join(SETTINGS)}",
-            f"unknown setting {key!r}; allowed: {', '.join(SETTINGS)}",
+            "unknown setting {key!r}; allowed: {allowed}", key=key, allowed=", ".join(SETTINGS)
         )
     try:
         return SETTINGS[key][1](value)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(
-            f"设置项 {key} 的值“{value}”无效；允许：{exc}",
-            f"invalid value {value!r} for {key}; allowed: {exc}",
+            "invalid value {value!r} for {key}; allowed: {allowed}", value=value, key=key, allowed=str(exc)
         ) from None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from custody.errors import InvalidInput
+from custody.messages import N_
 
 
 @dataclass(frozen=True)
@@ -74,37 +75,35 @@ STATUSES: tuple[Term, ...] = (
 )
 
 
-def _lookup(terms: tuple[Term, ...], value: str, what: str, what_zh: str) -> Term:
+def _lookup(terms: tuple[Term, ...], value: str, unknown: str) -> Term:
+    """The term `value` names (slug, English or Chinese name); else InvalidInput(`unknown`)."""
     text = (value or "").strip()
     for term in terms:
         if text.lower() in (term.slug, term.en.lower()) or text == term.zh:
             return term
     allowed = ", ".join(f"{t.slug} ({t.zh})" for t in terms)
-    raise InvalidInput(
-        f"未知的{what_zh}“{value}”；可用：{allowed}",
-        f"unknown {what} {value!r}; allowed: {allowed}",
-    )
+    raise InvalidInput(unknown, value=value, allowed=allowed)
 
 
 def level(value: str) -> Level:
     """A level from its slug, Chinese or English name (`secret`, `机密`)."""
-    return _lookup(LEVELS, value, "level", "密级")  # type: ignore[return-value]
+    return _lookup(LEVELS, value, N_("unknown level {value!r}; allowed: {allowed}"))  # type: ignore[return-value]
 
 
 def kind(value: str) -> Term:
-    return _lookup(KINDS, value, "kind", "类别")
+    return _lookup(KINDS, value, N_("unknown kind {value!r}; allowed: {allowed}"))
 
 
 def role(value: str) -> Term:
-    return _lookup(ROLES, value, "role", "角色")
+    return _lookup(ROLES, value, N_("unknown role {value!r}; allowed: {allowed}"))
 
 
 def station_kind(value: str) -> Term:
-    return _lookup(STATION_KINDS, value, "station kind", "站点类型")
+    return _lookup(STATION_KINDS, value, N_("unknown station kind {value!r}; allowed: {allowed}"))
 
 
 def status(value: str) -> Term:
-    return _lookup(STATUSES, value, "status", "状态")
+    return _lookup(STATUSES, value, N_("unknown status {value!r}; allowed: {allowed}"))
 
 
 LEVEL_BY_SLUG = {lv.slug: lv for lv in LEVELS}
@@ -200,8 +199,7 @@ def period(value: str | None, lv: Level | None = None) -> Period:
             date.fromisoformat(m.group(1))
         except ValueError:
             raise InvalidInput(
-                f"保密期限“{value}”中的日期无效；格式：{_PERIOD_HELP}",
-                f"bad date in period {value!r}; allowed: {_PERIOD_HELP}",
+                "bad date in period {value!r}; allowed: {allowed}", value=value, allowed=_PERIOD_HELP
             ) from None
         spec = text
     elif text.lower() in ("long-term", "longterm") or text == "长期":
@@ -210,17 +208,18 @@ def period(value: str | None, lv: Level | None = None) -> Period:
         spec = text
     else:
         raise InvalidInput(
-            f"无法识别的保密期限“{value}”；可用：{_PERIOD_HELP}",
-            f"unrecognised secrecy period {value!r}; allowed: {_PERIOD_HELP}",
+            "unrecognised secrecy period {value!r}; allowed: {allowed}", value=value, allowed=_PERIOD_HELP
         )
     p = Period(spec)
     n = p.years if p.years is not None else (p.months / 12 if p.months is not None else None)
     if n is not None and n <= 0:
-        raise InvalidInput(f"保密期限“{value}”必须大于零", f"secrecy period {value!r} must be positive")
+        raise InvalidInput("secrecy period {value!r} must be positive", value=value)
     if lv is not None and lv.max_years is not None and n is not None and n > lv.max_years:
         raise InvalidInput(
-            f"{lv.zh}级的保密期限最长{lv.max_years}年，“{value}”超出",
-            f"{lv.en} items may be kept secret at most {lv.max_years} years; {value!r} is longer",
+            "{level} items may be kept secret at most {years} years; {value!r} is longer",
+            level=lv.slug,
+            years=lv.max_years,
+            value=value,
         )
     return p
 

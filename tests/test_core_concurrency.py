@@ -11,7 +11,6 @@ from core_support import BACKENDS, PG_URL, office, open_store, pg_database, url_
 
 from custody.actions import core as actions
 from custody.ledger.verify import verify
-from custody.models.core import Event, Item, LedgerHead
 from custody.store.core import Store
 from custody.store.db import is_sqlite
 
@@ -38,9 +37,12 @@ def test_eight_threads_on_sqlite(tmp_path):
         for t in threads:
             t.join(timeout=120)
         assert not errors
-        report = verify()
+        report = verify(store)
         assert report.ok, report.problem
-        assert Event.select().where(Event.kind.in_(["checked_out", "returned"])).count() == 8 * 15 * 2
+        assert (
+            store.m.Event.select().where(store.m.Event.kind.in_(["checked_out", "returned"])).count()
+            == 8 * 15 * 2
+        )
 
 
 WORKER = """
@@ -49,8 +51,8 @@ from custody.actions import core as actions
 from custody.reports import lookup
 from custody.store.core import Store
 store = Store.open(sys.argv[1])
-st = lookup.station("保密室")
-p = lookup.person_by_badge("B001")
+st = lookup.station(store, "保密室")
+p = lookup.person_by_badge(store, "B001")
 for _ in range(int(sys.argv[3])):
     actions.check_out(store, sys.argv[2], p, st, actor="proc")
     actions.return_item(store, sys.argv[2], st, actor="proc")
@@ -71,9 +73,9 @@ def test_two_processes_on_postgresql(tmp_path):
         ]
         assert [p.wait(timeout=180) for p in procs] == [0, 0]
         store = Store.open(url)
-        report = verify()
+        report = verify(store)
         assert report.ok, report.problem
-        assert Event.select().where(Event.actor == "proc").count() == 2 * 40 * 2
+        assert store.m.Event.select().where(store.m.Event.actor == "proc").count() == 2 * 40 * 2
         store.close()
 
 
@@ -85,7 +87,7 @@ from custody.store.core import Store
 store = Store.open(sys.argv[1])
 code, badge, hold = sys.argv[2], sys.argv[3], sys.argv[4] == "hold"
 with store.writing():
-    out = actions.check_out(store, code, lookup.person_by_badge(badge), lookup.station("保密室"), actor="p-" + badge)
+    out = actions.check_out(store, code, lookup.person_by_badge(store, badge), lookup.station(store, "保密室"), actor="p-" + badge)
     print(out.outcome, flush=True)
     if hold:
         sys.stdin.readline()
@@ -143,9 +145,14 @@ def test_a_writer_of_another_process_decides_on_what_was_committed_before_it(bac
                 if p is not None and p.poll() is None:
                     p.kill()
                     p.wait(10)
-        assert Event.select().where((Event.kind == "checked_out") & (Event.item == code)).count() == 1
-        assert Item.get(Item.code == code).holder.name == "张三"
-        assert verify().ok
+        assert (
+            store.m.Event.select()
+            .where((store.m.Event.kind == "checked_out") & (store.m.Event.item == code))
+            .count()
+            == 1
+        )
+        assert store.m.Item.get(store.m.Item.code == code).holder.name == "张三"
+        assert verify(store).ok
 
 
 MORE = """
@@ -165,8 +172,8 @@ def test_a_reading_sees_one_moment_while_another_process_writes(backend, tmp_pat
         office(store)
         url = url_of(store)
         with store.reading():
-            events, head = Event.select().count(), LedgerHead.get_by_id(1).seq
+            events, head = store.m.Event.select().count(), store.m.LedgerHead.get_by_id(1).seq
             subprocess.run([sys.executable, str(script), url], check=True, timeout=60)
-            assert (Event.select().count(), LedgerHead.get_by_id(1).seq) == (events, head)
-            assert verify().ok  # the chain and its head as of that one moment
-        assert Event.select().count() == events + 1
+            assert (store.m.Event.select().count(), store.m.LedgerHead.get_by_id(1).seq) == (events, head)
+            assert verify(store).ok  # the chain and its head as of that one moment
+        assert store.m.Event.select().count() == events + 1

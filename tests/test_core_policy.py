@@ -3,7 +3,8 @@
 from datetime import UTC, date, datetime, timedelta
 
 from custody.rules import loans as policy
-from custody.rules.loans import (
+from custody.rules.approvals import decide_approve
+from custody.rules.facts import (
     Allowed,
     ApprovalFacts,
     CheckOutFacts,
@@ -13,6 +14,7 @@ from custody.rules.loans import (
     Refusal,
     ReturnFacts,
 )
+from custody.rules.receive import decide_receive
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 ZHANG = PersonFacts(1, "张三", "staff", "secret", dept="综合科", badge="B001")
@@ -125,17 +127,15 @@ def test_return_of_an_item_that_is_in_is_refused():
 
 def test_p5_top_secret_seals_and_letters_live_in_a_safe():
     assert (
-        policy.decide_receive(ReceiveFacts("top-secret", "document", "阅文室", "reading-room")).reason
+        decide_receive(ReceiveFacts("top-secret", "document", "阅文室", "reading-room")).reason
         == "home_not_safe"
     )
-    assert policy.decide_receive(ReceiveFacts("internal", "seal", "柜台", "desk")).reason == "home_not_safe"
-    assert policy.decide_receive(ReceiveFacts("internal", "letter", "柜台", "desk")).reason == "home_not_safe"
-    assert isinstance(
-        policy.decide_receive(ReceiveFacts("secret", "document", "阅文室", "reading-room")), Allowed
-    )
-    assert isinstance(policy.decide_receive(ReceiveFacts("top-secret", "seal", "保密室", "safe")), Allowed)
+    assert decide_receive(ReceiveFacts("internal", "seal", "柜台", "desk")).reason == "home_not_safe"
+    assert decide_receive(ReceiveFacts("internal", "letter", "柜台", "desk")).reason == "home_not_safe"
+    assert isinstance(decide_receive(ReceiveFacts("secret", "document", "阅文室", "reading-room")), Allowed)
+    assert isinstance(decide_receive(ReceiveFacts("top-secret", "seal", "保密室", "safe")), Allowed)
 
 
 def test_only_active_leaders_approve():
-    assert isinstance(policy.decide_approve(WANG), Allowed)
-    assert policy.decide_approve(BOSS_LIKE).reason == "approver_not_leader"
+    assert isinstance(decide_approve(WANG), Allowed)
+    assert decide_approve(BOSS_LIKE).reason == "approver_not_leader"

@@ -16,7 +16,7 @@ from custody.actions import core as actions
 from custody.ledger import chain as ledger
 from custody.ledger.replay import replay
 from custody.ledger.verify import verify
-from custody.models.core import Event, Item, to_text
+from custody.models.core import to_text
 
 PEOPLE = ("zhang", "li", "wang", "zhao")
 LEVELS = ("top-secret", "secret", "confidential", "internal", "unclassified")
@@ -30,7 +30,7 @@ def make_machine(backend: str):
             self._ctx = open_store(backend, Path(self._tmp.name))
             self.store = self._ctx.__enter__()
             self.o = office(self.store)
-            self.base_events = Event.select().count()
+            self.base_events = self.store.m.Event.select().count()
             self.actions_done = 0
             self.codes: list[str] = []
 
@@ -83,14 +83,14 @@ def make_machine(backend: str):
 
         @invariant()
         def each_item_in_exactly_one_state(self):
-            for it in Item.select():
+            for it in self.store.m.Item.select():
                 assert it.status in ("in", "out")
                 assert (it.status == "out") == (it.holder_id is not None) == (it.since is not None)
 
         @invariant()
         def tables_equal_a_replay(self):
-            states = replay(ledger.walk())
-            rows = {i.code: i for i in Item.select()}
+            states = replay(ledger.walk(self.store))
+            rows = {i.code: i for i in self.store.m.Item.select()}
             assert set(states) == set(rows)
             for code, s in states.items():
                 row = rows[code]
@@ -102,8 +102,8 @@ def make_machine(backend: str):
 
         @invariant()
         def verify_passes_and_every_action_is_an_event(self):
-            assert verify().ok
-            assert Event.select().count() - self.base_events == self.actions_done
+            assert verify(self.store).ok
+            assert self.store.m.Event.select().count() - self.base_events == self.actions_done
 
     return Custody
 

@@ -5,7 +5,6 @@ from core_support import BACKENDS, office, open_store
 
 from custody.actions import core as actions
 from custody.ledger.verify import verify
-from custody.models.core import Event, Item
 from custody.store.db import is_sqlite
 
 
@@ -20,7 +19,7 @@ def busy(request, tmp_path):
             store.clock.advance(minutes=5)
             actions.return_item(store, it.code, o["safe"], actor="t")
         actions.check_out(store, items[0].code, o["li"], o["safe"], actor="t")  # refused, recorded
-        assert verify().ok
+        assert verify(store).ok
         yield store
 
 
@@ -32,71 +31,74 @@ def drop_triggers(store) -> None:
         store.db.execute_sql("DROP TRIGGER event_append_only ON event")
 
 
-def middle_seq() -> int:
-    return Event.select().where(Event.kind == "checked_out").order_by(Event.seq).first().seq
+def middle_seq(busy) -> int:
+    return (
+        busy.m.Event.select().where(busy.m.Event.kind == "checked_out").order_by(busy.m.Event.seq).first().seq
+    )
 
 
 def test_a_changed_field_is_named(busy):
     drop_triggers(busy)
-    seq = middle_seq()
-    Event.update(person=999).where(Event.seq == seq).execute()
-    report = verify()
+    seq = middle_seq(busy)
+    busy.m.Event.update(person=999).where(busy.m.Event.seq == seq).execute()
+    report = verify(busy)
     assert not report.ok and report.bad_seq == seq and "changed" in report.problem
 
 
 def test_a_changed_data_payload_is_named(busy):
     drop_triggers(busy)
-    seq = Event.get(Event.kind == "refused").seq
-    Event.update(data='{"action":"check_out","reason":"nothing to see"}').where(Event.seq == seq).execute()
-    report = verify()
+    seq = busy.m.Event.get(busy.m.Event.kind == "refused").seq
+    busy.m.Event.update(data='{"action":"check_out","reason":"nothing to see"}').where(
+        busy.m.Event.seq == seq
+    ).execute()
+    report = verify(busy)
     assert not report.ok and report.bad_seq == seq
 
 
 def test_a_deleted_event_is_named(busy):
     drop_triggers(busy)
-    seq = middle_seq()
-    Event.delete().where(Event.seq == seq).execute()
-    report = verify()
+    seq = middle_seq(busy)
+    busy.m.Event.delete().where(busy.m.Event.seq == seq).execute()
+    report = verify(busy)
     assert not report.ok and report.bad_seq == seq + 1 and "gap" in report.problem
 
 
 def test_a_deleted_last_event_is_caught_by_the_head(busy):
     drop_triggers(busy)
-    last = Event.select().order_by(Event.seq.desc()).first().seq
-    Event.delete().where(Event.seq == last).execute()
-    report = verify()
+    last = busy.m.Event.select().order_by(busy.m.Event.seq.desc()).first().seq
+    busy.m.Event.delete().where(busy.m.Event.seq == last).execute()
+    report = verify(busy)
     assert not report.ok and "head" in report.problem
 
 
 def test_two_reordered_events_are_named(busy):
     drop_triggers(busy)
-    a = middle_seq()
+    a = middle_seq(busy)
     b = a + 1
-    Event.update(seq=-1).where(Event.seq == a).execute()
-    Event.update(seq=a).where(Event.seq == b).execute()
-    Event.update(seq=b).where(Event.seq == -1).execute()
-    report = verify()
+    busy.m.Event.update(seq=-1).where(busy.m.Event.seq == a).execute()
+    busy.m.Event.update(seq=a).where(busy.m.Event.seq == b).execute()
+    busy.m.Event.update(seq=b).where(busy.m.Event.seq == -1).execute()
+    report = verify(busy)
     assert not report.ok and report.bad_seq == a
 
 
 def test_state_changed_behind_the_ledgers_back_is_named(busy):
-    it = Item.select().first()
-    Item.update(status="out").where(Item.id == it.id).execute()
-    report = verify()
+    it = busy.m.Item.select().first()
+    busy.m.Item.update(status="out").where(busy.m.Item.id == it.id).execute()
+    report = verify(busy)
     assert not report.ok and it.code in report.problem and "status" in report.problem
 
 
 def test_a_relabelled_level_is_named(busy):
-    it = Item.select().first()
-    Item.update(level="internal").where(Item.id == it.id).execute()
-    report = verify()
+    it = busy.m.Item.select().first()
+    busy.m.Item.update(level="internal").where(busy.m.Item.id == it.id).execute()
+    report = verify(busy)
     assert not report.ok and "level" in report.problem
 
 
 def test_a_head_moved_back_to_the_start_is_caught(busy):
     from custody.ledger.chain import GENESIS
-    from custody.models.core import LedgerHead
 
-    LedgerHead.update(seq=0, hash=GENESIS).execute()  # as if every event had been removed
-    report = verify()
+    busy.m.LedgerHead.update(seq=0, hash=GENESIS).execute()  # as if every event had been removed
+    report = verify(busy)
     assert not report.ok and "head" in report.problem

@@ -20,7 +20,7 @@ from custody.actions import core as actions
 from custody.closing import schedule as closing
 from custody.ledger import chain as ledger
 from custody.ledger import replay
-from custody.models.core import Item, to_text
+from custody.models.core import to_text
 from custody.reports import sweep
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -45,12 +45,12 @@ step = st.one_of(
 
 
 def replayed_json(store, at):
-    return sweep.to_json(sweep.assemble(store, at, sweep.replayed_items(at)), TZ)
+    return sweep.to_json(store, sweep.assemble(store, at, sweep.replayed_items(store, at)), TZ)
 
 
 def naive_json(store, at):
     """The reference: every event up to `at` through replay.replay, all items."""
-    states = replay.replay(ledger.walk(until=to_text(at)))
+    states = replay.replay(ledger.walk(store, until=to_text(at)))
     rows = [
         sweep.Outstanding(
             s.code,
@@ -70,12 +70,12 @@ def naive_json(store, at):
         for s in states.values()
         if s.status in sweep.OUTSTANDING_STATUSES
     ]
-    return sweep.to_json(sweep.assemble(store, at, rows), TZ)
+    return sweep.to_json(store, sweep.assemble(store, at, rows), TZ)
 
 
 def present_json(store):
     now = store.now()
-    return sweep.to_json(sweep.assemble(store, now, sweep.present_items()), TZ)
+    return sweep.to_json(store, sweep.assemble(store, now, sweep.present_items(store)), TZ)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -87,6 +87,7 @@ def test_replay_equals_present(history):
         snapshots = []
         for op in history:
             kind = op[0]
+            Item = store.m.Item
             status = dict(Item.select(Item.code, Item.status).tuples())
             home = [c for c in items if status[c] == "in"]
             out = [c for c in items if status[c] == "out"]
@@ -120,7 +121,7 @@ def test_replay_equals_present(history):
         for at, seen in snapshots:
             assert replayed_json(store, at) == seen == naive_json(store, at)
         assert replayed_json(store, store.now()) == present_json(store)
-        assert sweep.to_json(sweep.sweep(store, at=snapshots[0][0]), TZ) == snapshots[0][1]
+        assert sweep.to_json(store, sweep.sweep(store, at=snapshots[0][0]), TZ) == snapshots[0][1]
 
 
 def test_replay_and_present_agree_across_days(tmp_path):

@@ -13,12 +13,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import peewee
-
-from custody.models.core import Event, LedgerHead, to_text
+from custody.models.core import to_text
 from custody.store.db import is_sqlite
+from custody.store.fastsql import execute
+
+if TYPE_CHECKING:
+    from custody.store.core import Store
 
 GENESIS = "0" * 64
 
@@ -63,6 +65,7 @@ def event_hash(
 
 
 def append(
+    store: Store,
     kind: str,
     at: datetime,
     *,
@@ -72,44 +75,38 @@ def append(
     actor: str,
     data: dict[str, Any] | None = None,
 ) -> Record:
-    """Append one event. Must run inside `db.writing()`."""
-    db = Event._meta.database
+    """Append one event to `store`'s ledger. Must run inside `store.writing()`; only
+    `custody.actions` calls it (tests/test_layout.py)."""
+    db = store.db
     if not db.in_transaction():
         raise RuntimeError("ledger.append outside a write transaction")
-    sqlite = is_sqlite(db.obj if isinstance(db, peewee.DatabaseProxy) else db)
-    if sqlite:
-        row = db.execute_sql("SELECT seq, hash FROM ledger_head WHERE id = 1").fetchone()
-    else:
-        row = db.execute_sql("SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE").fetchone()
+    lock = "" if is_sqlite(db) else " FOR UPDATE"  # SQLite: the writer holds the database's lock
+    row = execute(db, f"SELECT seq, hash FROM ledger_head WHERE id = 1{lock}").fetchone()
     seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
     at_text = to_text(at)
     text = canonical(data or {})
     digest = event_hash(seq, at_text, kind, item, person, station, actor, text, prev)
-    mark = "?" if sqlite else "%s"
-    db.execute_sql(
-        f"INSERT INTO event ({COLUMNS}) VALUES ({', '.join([mark] * 10)})",
+    execute(
+        db,
+        f"INSERT INTO event ({COLUMNS}) VALUES ({', '.join(['?'] * 10)})",
         (seq, at_text, kind, item, person, station, actor, text, prev, digest),
     )
     if row:
-        db.execute_sql(f"UPDATE ledger_head SET seq = {mark}, hash = {mark} WHERE id = 1", (seq, digest))
+        execute(db, "UPDATE ledger_head SET seq = ?, hash = ? WHERE id = 1", (seq, digest))
     else:
-        LedgerHead.insert(id=1, seq=seq, hash=digest).execute()
+        execute(db, "INSERT INTO ledger_head (id, seq, hash) VALUES (1, ?, ?)", (seq, digest))
     return Record(seq, at_text, kind, item, person, station, actor, text, prev, digest)
 
 
 COLUMNS = "seq, at, kind, item, person, station, actor, data, prev_hash, hash"
 
 
-def walk(until: str | None = None, batch: int = 5000) -> Iterator[Record]:
+def walk(store: Store, until: str | None = None, batch: int = 5000) -> Iterator[Record]:
     """Every stored event in sequence order (optionally only those at or before `until`)."""
-    db = Event._meta.database
     last = 0
     while True:
-        sql = f"SELECT {COLUMNS} FROM event WHERE seq > %s ORDER BY seq LIMIT %s"
-        params: list[Any] = [last, batch]
-        if is_sqlite(db.obj if isinstance(db, peewee.DatabaseProxy) else db):
-            sql = sql.replace("%s", "?")
-        rows = db.execute_sql(sql, params).fetchall()
+        sql = f"SELECT {COLUMNS} FROM event WHERE seq > ? ORDER BY seq LIMIT ?"
+        rows = execute(store.db, sql, (last, batch)).fetchall()
         if not rows:
             return
         for r in rows:
@@ -120,8 +117,9 @@ def walk(until: str | None = None, batch: int = 5000) -> Iterator[Record]:
         last = rows[-1][0]
 
 
-def history(code: str) -> list[Record]:
+def history(store: Store, code: str) -> list[Record]:
     """Every event about one item, oldest first."""
+    Event = store.m.Event
     q = Event.select().where(Event.item == code).order_by(Event.seq)
     return [
         Record(e.seq, e.at, e.kind, e.item, e.person, e.station, e.actor, e.data, e.prev_hash, e.hash)

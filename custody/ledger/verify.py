@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from custody.ledger import chain as ledger
 from custody.ledger.chain import GENESIS, Record
 from custody.ledger.replay import ReplayError, replay
-from custody.models.core import Item, LedgerHead, Person, Station, to_text
+from custody.models.core import to_text
+
+if TYPE_CHECKING:
+    from custody.store.core import Store
 
 
 @dataclass
@@ -42,10 +45,12 @@ def _checked_chain(records: Iterator[Record], counter: list[Any]) -> Iterator[Re
         yield r
 
 
-def verify() -> Report:
+def verify(store: Store) -> Report:
+    m = store.m
+    Item, LedgerHead, Person, Station = m.Item, m.LedgerHead, m.Person, m.Station
     counter: list[Any] = [0, GENESIS]
     try:
-        states = replay(_checked_chain(ledger.walk(), counter))
+        states = replay(_checked_chain(ledger.walk(store), counter))
     except ReplayError as exc:
         return Report(False, counter[0], 0, exc.seq, exc.why)
     head = LedgerHead.get_or_none(LedgerHead.id == 1)

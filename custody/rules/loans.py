@@ -1,209 +1,137 @@
-"""The office rules as pure functions: facts and a clock in, a decision out.
+"""Check-out, return and a recorded loan (P7–P12): each rule a small function over the facts.
 
-Each rule is a small function over facts returning a `Refusal` or None; a
-decision runs its rules in order and the first refusal wins. Adding a rule is
-adding a function to a tuple, and its tests.
+`CHECK_OUT_RULES` runs in order and the first refusal wins. `APPROVAL_RULES` says which of them
+an office leader's approval lifts, and for which items: the write path loads the approvals
+given beforehand only when `needs_approval(item)`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
 
-from custody.vocab import LEVEL_BY_SLUG
+from custody.rules import approvals
+from custody.rules.facts import (  # noqa: F401 - the facts are part of this module's interface
+    Allowed,
+    ApprovalFacts,
+    CheckOutFacts,
+    Decision,
+    ItemFacts,
+    LoanFacts,
+    PersonFacts,
+    Refusal,
+    ReturnFacts,
+    first_refusal,
+    item_params,
+)
+from custody.rules.people import may_hold
 
-
-@dataclass(frozen=True)
-class PersonFacts:
-    id: int
-    name: str
-    role: str
-    clearance: str
-    dept: str = ""
-    badge: str = ""
-    active: bool = True
-    off_post_until: date | None = None
-
-
-@dataclass(frozen=True)
-class ItemFacts:
-    code: str
-    title: str
-    kind: str
-    level: str
-    status: str = "in"
-    holder: PersonFacts | None = None
-    since: datetime | None = None
-    home: str = ""
-    home_kind: str = "safe"
-    scope: tuple[str, ...] = ()
+Rule = Callable[[CheckOutFacts], Refusal | None]
 
 
-@dataclass(frozen=True)
-class ApprovalFacts:
-    id: int
-    person_id: int
-    item_code: str
-    approver: str
-    valid_from: datetime
-    valid_until: datetime
-    used: bool = False
-
-
-@dataclass(frozen=True)
-class CheckOutFacts:
-    item: ItemFacts
-    person: PersonFacts
-    station: str
-    station_kind: str
-    now: datetime
-    approver: PersonFacts | None = None  # a leader present at the station (P10)
-    approvals: tuple[ApprovalFacts, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReturnFacts:
-    item: ItemFacts
-    station: str
-    now: datetime
-    presenter: PersonFacts | None = None
-
-
-@dataclass(frozen=True)
-class ReceiveFacts:
-    level: str
-    kind: str
-    home: str
-    home_kind: str
-
-
-@dataclass(frozen=True)
-class Refusal:
-    reason: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Allowed:
-    flags: tuple[str, ...] = ()
-    approval: ApprovalFacts | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-Decision = Allowed | Refusal
-
-
-def _item_params(item: ItemFacts) -> dict[str, Any]:
-    return {"code": item.code, "title": item.title, "level": item.level, "kind": item.kind}
-
-
-def rank(level_slug: str) -> int:
-    return LEVEL_BY_SLUG[level_slug].rank
-
-
-# --- check-out rules --------------------------------------------------------
+def _status_refusal(item: ItemFacts) -> Refusal | None:
+    """An item can be lent only while it is in."""
+    if item.status == "in":
+        return None
+    if item.status == "out":
+        holder = item.holder.name if item.holder else "?"
+        since = item.since.isoformat(timespec="minutes") if item.since else "?"
+        return Refusal("already_out", {**item_params(item), "holder": holder, "since": since}, "P7")
+    return Refusal("not_available", {**item_params(item), "status": item.status}, "P7")
 
 
 def item_is_home(f: CheckOutFacts) -> Refusal | None:
-    """An item can be lent only while it is in."""
-    if f.item.status == "in":
-        return None
-    if f.item.status == "out":
-        holder = f.item.holder.name if f.item.holder else "?"
-        since = f.item.since.isoformat(timespec="minutes") if f.item.since else "?"
-        return Refusal("already_out", {**_item_params(f.item), "holder": holder, "since": since})
-    return Refusal("not_available", {**_item_params(f.item), "status": f.item.status})
+    """P7: an item can be lent only while it is in."""
+    return _status_refusal(f.item)
 
 
 def person_may_hold(f: CheckOutFacts) -> Refusal | None:
-    """P8: inactive people and people in their off-post period hold nothing."""
-    p = f.person
-    if not p.active:
-        return Refusal("person_inactive", {**_item_params(f.item), "person": p.name})
-    if p.off_post_until is not None and f.now.date() <= p.off_post_until:
-        return Refusal(
-            "person_off_post",
-            {**_item_params(f.item), "person": p.name, "until": p.off_post_until.isoformat()},
-        )
-    return None
+    """P8 (custody.rules.people): active, not off post, cleared for the item's level."""
+    return may_hold(f.person, f.item, f.now.date())
 
 
-def clearance(f: CheckOutFacts) -> Refusal | None:
-    """P8: a person holds only items at or below their clearance."""
-    if rank(f.person.clearance) >= rank(f.item.level):
-        return None
-    return Refusal(
-        "clearance_too_low",
-        {**_item_params(f.item), "person": f.person.name, "clearance": f.person.clearance},
+def approved(f: CheckOutFacts) -> bool:
+    """A leader at the station, or an approval given beforehand valid now (P10)."""
+    return approvals.leader_present(f.approver, f.person) or (
+        approvals.valid_approval(f.approvals, f.person.id, f.item.code, f.now) is not None
     )
 
 
-def leader_present(f: CheckOutFacts) -> bool:
-    return f.approver is not None and f.approver.role == "leader" and f.approver.id != f.person.id
+def is_scoped(item: ItemFacts) -> bool:
+    return bool(item.scope)
 
 
-def _valid_approval(f: CheckOutFacts) -> ApprovalFacts | None:
-    for a in f.approvals:
-        if (
-            a.person_id == f.person.id
-            and a.item_code == f.item.code
-            and not a.used
-            and a.valid_from <= f.now <= a.valid_until
-        ):
-            return a
-    return None
+def in_scope(f: CheckOutFacts) -> bool:
+    p = f.person
+    return p.dept in f.item.scope or p.badge in f.item.scope or p.name in f.item.scope
 
 
 def need_to_know(f: CheckOutFacts) -> Refusal | None:
     """P9: outside the item's distribution scope, borrowing needs a leader's approval."""
-    scope = f.item.scope
-    if not scope or f.person.dept in scope or f.person.badge in scope or f.person.name in scope:
+    if not is_scoped(f.item) or in_scope(f) or approved(f):
         return None
-    if leader_present(f) or _valid_approval(f):
-        return None
-    return Refusal("outside_scope", {**_item_params(f.item), "person": f.person.name})
+    return Refusal("outside_scope", {**item_params(f.item), "person": f.person.name}, "P9")
+
+
+def is_top_secret(item: ItemFacts) -> bool:
+    return item.level == "top-secret"
 
 
 def top_secret_needs_leader(f: CheckOutFacts) -> Refusal | None:
     """P10: a top-secret item is lent only with an office leader's approval."""
-    if f.item.level != "top-secret" or leader_present(f) or _valid_approval(f):
+    if not is_top_secret(f.item) or approved(f):
         return None
-    return Refusal("needs_leader", {**_item_params(f.item), "person": f.person.name})
+    return Refusal("needs_leader", {**item_params(f.item), "person": f.person.name}, "P10")
 
 
-CHECK_OUT_RULES: tuple[Callable[[CheckOutFacts], Refusal | None], ...] = (
-    item_is_home,
-    person_may_hold,
-    clearance,
-    need_to_know,
-    top_secret_needs_leader,
-)
+CHECK_OUT_RULES: tuple[Rule, ...] = (item_is_home, person_may_hold, need_to_know, top_secret_needs_leader)
+
+# rule -> the items for which an approval (a leader present, or given beforehand) lifts it
+APPROVAL_RULES: dict[Rule, Callable[[ItemFacts], bool]] = {
+    need_to_know: is_scoped,
+    top_secret_needs_leader: is_top_secret,
+}
+
+
+def needs_approval(item: ItemFacts) -> bool:
+    """Whether any rule for this item asks for an approval (so approvals must be loaded)."""
+    return any(applies(item) for applies in APPROVAL_RULES.values())
 
 
 def decide_check_out(f: CheckOutFacts) -> Decision:
-    for rule in CHECK_OUT_RULES:
-        refusal = rule(f)
-        if refusal is not None:
-            return refusal
+    refusal = first_refusal(CHECK_OUT_RULES, f)
+    if refusal is not None:
+        return refusal
     approval = None
-    if not leader_present(f):
-        approval = _valid_approval(f)
-    return Allowed(approval=approval, params={**_item_params(f.item), "person": f.person.name})
+    if not approvals.leader_present(f.approver, f.person):
+        approval = approvals.valid_approval(f.approvals, f.person.id, f.item.code, f.now)
+    return Allowed(approval=approval, params={**item_params(f.item), "person": f.person.name})
 
 
-# --- return -----------------------------------------------------------------
+# --- a loan recorded from an imported register -------------------------------------------------
+
+LOAN_RULES: tuple[Callable[[LoanFacts], Refusal | None], ...] = (
+    lambda f: _status_refusal(f.item),
+    lambda f: may_hold(f.person, f.item, f.now.date()),
+)
+
+
+def decide_record_loan(f: LoanFacts) -> Decision:
+    """A loan that existed before the item was registered: the item must be in, and P8 must
+    allow the person to hold it, exactly as for a check-out (approvals were given elsewhere)."""
+    return first_refusal(LOAN_RULES, f) or Allowed(params={**item_params(f.item), "person": f.person.name})
+
+
+# --- return -------------------------------------------------------------------------------------
 
 
 def decide_return(f: ReturnFacts) -> Decision:
     """P7/P12: a return is accepted when the item is out; hand-on and a wrong station are flagged."""
     if f.item.status != "out":
-        return Refusal("not_out", {**_item_params(f.item), "status": f.item.status})
+        return Refusal("not_out", {**item_params(f.item), "status": f.item.status}, "P7")
     flags: list[str] = []
     holder = f.item.holder
     params = {
-        **_item_params(f.item),
+        **item_params(f.item),
         "holder": holder.name if holder else "?",
         "station": f.station,
         "home": f.item.home,
@@ -214,28 +142,3 @@ def decide_return(f: ReturnFacts) -> Decision:
     if f.station != f.item.home:
         flags.append("returned_elsewhere")
     return Allowed(flags=tuple(flags), params=params)
-
-
-# --- receive ----------------------------------------------------------------
-
-HOME_IN_SAFE_KINDS = ("seal", "letter")
-
-
-def decide_receive(f: ReceiveFacts) -> Decision:
-    """P5: top-secret items, seals and letters of introduction live in a safe."""
-    if (f.level == "top-secret" or f.kind in HOME_IN_SAFE_KINDS) and f.home_kind != "safe":
-        return Refusal(
-            "home_not_safe",
-            {"level": f.level, "kind": f.kind, "station": f.home, "station_kind": f.home_kind},
-        )
-    return Allowed()
-
-
-# --- approve ----------------------------------------------------------------
-
-
-def decide_approve(approver: PersonFacts) -> Decision:
-    """P10/P23: only office leaders approve."""
-    if approver.role != "leader" or not approver.active:
-        return Refusal("approver_not_leader", {"approver": approver.name})
-    return Allowed()

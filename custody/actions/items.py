@@ -1,0 +1,160 @@
+"""Receiving items (P1–P3, P5): each copy its own item, code and copy number."""
+
+from __future__ import annotations
+
+import json
+
+from custody import codes, vocab
+from custody.actions.refusals import record_refusal
+from custody.errors import Conflict, InvalidInput, Refused
+from custody.ledger import chain as ledger
+from custody.models.core import Item, Station
+from custody.reports import lookup
+from custody.rules.facts import ItemFacts, ReceiveFacts, Refusal
+from custody.rules.receive import decide_receive
+from custody.store.core import Store
+
+
+def item_facts(store: Store, i: Item) -> ItemFacts:
+    """Facts about an item loaded by `lookup.item` (home and holder already joined)."""
+    from custody.actions.people import person_facts
+
+    return ItemFacts(
+        code=i.code,
+        title=i.title,
+        kind=i.kind,
+        level=i.level,
+        status=i.status,
+        holder=person_facts(store, i.holder) if i.holder_id else None,
+        since=i.since,
+        home=i.home.name,
+        home_kind=i.home.kind,
+        scope=tuple(json.loads(i.scope)),
+    )
+
+
+def default_home(store: Store) -> Station:
+    m = store.m
+    safes = list(m.Station.select().where(m.Station.kind == "safe"))
+    if len(safes) == 1:
+        return safes[0]
+    if not safes:
+        raise InvalidInput(
+            "there is no station of kind safe: give --home (or first: custody station add NAME --kind safe)"
+        )
+    raise InvalidInput("several safe stations ({names}): give --home", names=", ".join(s.name for s in safes))
+
+
+def receive(
+    store: Store,
+    *,
+    title: str,
+    level: str,
+    kind: str = "document",
+    copies: int = 1,
+    first_copy: int = 1,
+    total_copies: int | None = None,
+    doc_no: str = "",
+    issuer: str = "",
+    period: str | None = None,
+    home: str | None = None,
+    scope: list[str] | None = None,
+    received_by: str | None = None,
+    brought_by: str | None = None,
+    actor: str,
+) -> list[Item]:
+    """P1–P3: register N copies, each its own item with its own code and copy number.
+
+    Decided and written in one transaction; a P5 refusal is recorded (and kept even if an
+    enclosing transaction is rolled back) and raised as `Refused`."""
+    title = title.strip()
+    if not title:
+        raise InvalidInput("the title may not be empty")
+    lv = vocab.level(level)
+    kd = vocab.kind(kind)
+    per = vocab.period(period, lv)
+    if not 1 <= copies <= 10000:
+        raise InvalidInput("copies {copies} is invalid: 1–10000", copies=copies)
+    if not 1 <= first_copy <= 999999 - copies + 1:
+        raise InvalidInput("first copy number {first_copy} is invalid: 1–999999", first_copy=first_copy)
+    m = store.m
+    with store.writing():
+        st = lookup.station(store, home) if home else default_home(store)
+        by = lookup.person_by_badge(store, received_by) if received_by else None
+        brought = lookup.person_by_badge(store, brought_by) if brought_by else None
+        decision = decide_receive(ReceiveFacts(lv.slug, kd.slug, st.name, st.kind))
+        if isinstance(decision, Refusal):
+            out = record_refusal(store, "receive", decision, actor=actor, station=st.name)
+            raise Refused(out.msg, reason=decision.reason, rule=decision.rule)
+        doc_no, issuer = doc_no.strip(), issuer.strip()
+        if doc_no:
+            taken = [
+                i.copy_no
+                for i in m.Item.select(m.Item.copy_no).where(
+                    (m.Item.doc_no == doc_no)
+                    & (m.Item.issuer == issuer)
+                    & (m.Item.copy_no.between(first_copy, first_copy + copies - 1))
+                )
+            ]
+            if taken:
+                raise Conflict(
+                    "copy {copy} of {doc_no!r} is already registered (copy numbers are unique)",
+                    copy=f"{taken[0]:06d}",
+                    doc_no=doc_no,
+                )
+        now = store.now()
+        items = []
+        for n in range(first_copy, first_copy + copies):
+            code = _fresh_code(store)
+            it = m.Item.create(
+                code=code,
+                title=title,
+                kind=kd.slug,
+                level=lv.slug,
+                period=per.spec,
+                copy_no=n,
+                total_copies=total_copies,
+                doc_no=doc_no,
+                issuer=issuer,
+                scope=json.dumps(scope or [], ensure_ascii=False),
+                home=st,
+                received_by=by,
+                brought_by=brought,
+                received_at=now,
+                status="in",
+                location=st,
+            )
+            m.Tag.create(code=code, kind="item-barcode", item=it)
+            ledger.append(
+                store,
+                "received",
+                now,
+                item=code,
+                person=by.id if by else None,
+                station=st.name,
+                actor=actor,
+                data={
+                    "title": title,
+                    "kind": kd.slug,
+                    "level": lv.slug,
+                    "period": per.spec,
+                    "copy_no": n,
+                    "total_copies": total_copies,
+                    "doc_no": doc_no,
+                    "issuer": issuer,
+                    "scope": scope or [],
+                    "home": st.name,
+                    "brought_by": brought.id if brought else None,
+                },
+            )
+            items.append(it)
+    return items
+
+
+def _fresh_code(store: Store) -> str:
+    m = store.m
+    for _ in range(100):
+        code = codes.new_item_code()
+        if not m.Tag.select().where(m.Tag.code == code).exists():
+            return code
+    raise RuntimeError("could not find a free item code")

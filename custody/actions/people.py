@@ -1,0 +1,152 @@
+"""People and tags: adding a person, their off-post period and active flag, binding RFID tags."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from custody import codes, vocab
+from custody.errors import Conflict, InvalidInput
+from custody.ledger import chain as ledger
+from custody.messages import N_, Msg
+from custody.models.core import Person, Tag
+from custody.reports import lookup
+from custody.rules.facts import PersonFacts
+from custody.store.core import Store
+
+COMMAND_PREFIX = "CMD-"
+
+
+def person_facts(store: Store, p: Person, with_badge: bool = False) -> PersonFacts:
+    return PersonFacts(
+        id=p.id,
+        name=p.name,
+        role=p.role,
+        clearance=p.clearance,
+        dept=p.dept,
+        badge=lookup.badge_of(store, p) if with_badge else "",
+        active=p.active,
+        off_post_until=p.off_post_until,
+    )
+
+
+_TAKEN = {  # what a taken code was to be -> the message that says it is taken
+    "badge": N_("badge {code!r} is already taken (badges, item codes and RFID ids are unique together)"),
+    "rfid": N_("RFID id {code!r} is already taken (badges, item codes and RFID ids are unique together)"),
+}
+
+
+def _check_code_free(store: Store, code: str, what: str) -> None:
+    m = store.m
+    if m.Tag.get_or_none(m.Tag.code == code):
+        raise Conflict(Msg(_TAKEN[what], {"code": code}))
+
+
+def _rfid_tag_fields(store: Store, uid: str) -> dict[str, Any]:
+    m = store.m
+    canonical = codes.rfid_canonical(uid)
+    low, dec = codes.rfid_keys(canonical)
+    clash = None
+    if low is not None:
+        clash = m.Tag.get_or_none((m.Tag.hex_low32 == low) | (m.Tag.dec_value == low))
+    if clash is None and dec is not None:
+        clash = m.Tag.get_or_none((m.Tag.hex_low32 == dec) | (m.Tag.dec_value == dec))
+    if clash is not None:
+        raise Conflict("RFID id {uid!r} is the same tag as the registered {code!r}", uid=uid, code=clash.code)
+    _check_code_free(store, canonical, "rfid")
+    return {"code": canonical, "hex_low32": low, "dec_value": dec}
+
+
+def add_person(
+    store: Store,
+    name: str,
+    *,
+    badge: str,
+    clearance: str,
+    role: str = "staff",
+    dept: str = "",
+    rfid: str | None = None,
+    actor: str,
+) -> Person:
+    name, badge = name.strip(), badge.strip()
+    if not name:
+        raise InvalidInput("the name may not be empty")
+    if not badge or len(badge) > 64 or not badge.isprintable():
+        raise InvalidInput("badge {badge!r} is invalid: 1–64 printable characters", badge=badge)
+    if badge.upper().startswith(COMMAND_PREFIX):
+        raise InvalidInput(
+            "badge {badge!r} may not start with {prefix} (reserved for station commands)",
+            badge=badge,
+            prefix=COMMAND_PREFIX,
+        )
+    if codes.looks_like_item_code(badge):
+        raise InvalidInput(
+            "badge {badge!r} has the form of an item code (12 digits); use another", badge=badge
+        )
+    lv = vocab.level(clearance)
+    rl = vocab.role(role)
+    m = store.m
+    with store.writing():
+        _check_code_free(store, badge, "badge")
+        rfid_fields = _rfid_tag_fields(store, rfid) if rfid else None
+        p = m.Person.create(
+            name=name, role=rl.slug, clearance=lv.slug, dept=dept.strip(), created_at=store.now()
+        )
+        m.Tag.create(code=badge, kind="badge", person=p)
+        if rfid_fields:
+            m.Tag.create(kind="person-rfid", person=p, **rfid_fields)
+        ledger.append(
+            store,
+            "person_added",
+            store.now(),
+            person=p.id,
+            actor=actor,
+            data={
+                "name": name,
+                "role": rl.slug,
+                "clearance": lv.slug,
+                "dept": p.dept,
+                "badge": badge,
+                "rfid": rfid_fields["code"] if rfid_fields else None,
+            },
+        )
+    return p
+
+
+def tag_item(store: Store, code: str, rfid: str, *, actor: str) -> Tag:
+    """Bind an RFID tag to an item (an item may carry a label and a tag)."""
+    m = store.m
+    with store.writing():
+        it = lookup.item(store, code)
+        fields = _rfid_tag_fields(store, rfid)
+        tag = m.Tag.create(kind="item-rfid", item=it.id, **fields)
+        ledger.append(
+            store, "tag_bound", store.now(), item=it.code, actor=actor, data={"rfid": fields["code"]}
+        )
+    return tag
+
+
+def off_post(store: Store, badge: str, until: date | None, *, actor: str) -> Person:
+    """P8: set or clear a person's off-post period (脱密期)."""
+    m = store.m
+    with store.writing():
+        p = lookup.person_by_badge(store, badge)
+        m.Person.update(off_post_until=until).where(m.Person.id == p.id).execute()
+        ledger.append(
+            store,
+            "person_changed",
+            store.now(),
+            person=p.id,
+            actor=actor,
+            data={"off_post_until": until.isoformat() if until else None},
+        )
+    return m.Person.get_by_id(p.id)
+
+
+def set_active(store: Store, badge: str, active: bool, *, actor: str) -> Person:
+    m = store.m
+    with store.writing():
+        p = lookup.person_by_badge(store, badge)
+        m.Person.update(active=active).where(m.Person.id == p.id).execute()
+        ledger.append(store, "person_changed", store.now(), person=p.id, actor=actor, data={"active": active})
+    return m.Person.get_by_id(p.id)
