@@ -16,7 +16,8 @@ from core_support import BACKENDS, pg_database
 
 from custody.actions import core as actions
 from custody.clock import FixedClock
-from custody.models.core import Event, Item, Person, Station, proxy
+from custody.config import DB_FILE
+from custody.models.core import Person, Station
 from custody.reports import lookup
 from custody.store.core import Store
 
@@ -44,7 +45,7 @@ class Office:
     reading: list[str]  # two internal documents whose home is the reading room
 
     def station(self, name: str) -> Station:
-        return lookup.station(name)
+        return lookup.station(self.store, name)
 
     def at(self, hhmm: str, day: datetime | None = None) -> datetime:
         when = local(day or self.clock.now().astimezone(SHANGHAI), hhmm)
@@ -52,20 +53,21 @@ class Office:
         return when
 
     def lend(self, code: str, who: str, station: str = "保密室") -> actions.Outcome:
-        approver = self.people["wang"] if Item.get(Item.code == code).level == "top-secret" else None
+        m = self.store.m
+        approver = self.people["wang"] if m.Item.get(m.Item.code == code).level == "top-secret" else None
         out = actions.check_out(
             self.store, code, self.people[who], self.station(station), actor="test", approver=approver
         )
-        assert out.outcome == "checked_out", out.message
+        assert out.outcome == "checked_out", out.message("en")
         return out
 
     def give_back(self, code: str, station: str = "保密室") -> actions.Outcome:
         out = actions.return_item(self.store, code, self.station(station), actor="test")
-        assert out.outcome == "returned", out.message
+        assert out.outcome == "returned", out.message("en")
         return out
 
     def events(self) -> int:
-        return Event.select().count()
+        return self.store.m.Event.select().count()
 
 
 def build(store: Store, clock: FixedClock, url: str, home: Path) -> Office:
@@ -122,11 +124,11 @@ def office_at(tmp_path: Path, start: datetime = MONDAY, backend: str = "sqlite")
     home = tmp_path / "home"
     with ExitStack() as stack:
         url = (
-            f"sqlite:///{home / 'custody.store.db'}"
+            f"sqlite:///{home / DB_FILE}"
             if backend == "sqlite"
             else stack.enter_context(pg_database())
         )
-        store = Store.open(url, clock=clock, lang="zh", create=True)
+        store = Store.open(url, clock=clock, create=True)
         try:
             yield build(store, clock, url, home)
         finally:
@@ -144,10 +146,7 @@ def run_cli(office: Office, *args: str, lang: str = "zh") -> Result:
     """Run a command in-process against the office's database (on the system clock: the CLI's own)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTODY_")}
     env["CUSTODY_HOME"] = str(office.home)
-    try:
-        return CliRunner().invoke(cli_command(), ["--lang", lang, *args], env=env, catch_exceptions=False)
-    finally:
-        proxy.initialize(office.store.db)  # the CLI opened its own database object; point the models back
+    return CliRunner().invoke(cli_command(), ["--lang", lang, *args], env=env, catch_exceptions=False)
 
 
 def recent_morning(days_back: int = 7) -> datetime:

@@ -13,8 +13,7 @@ from custody.actions import core as actions
 from custody.clock import FixedClock
 from custody.closing import schedule as closing
 from custody.errors import Refused
-from custody.models.closing import ClosingCheck, SweepRecord
-from custody.models.core import Event
+from custody.models.closing import SweepRecord
 from custody.reports import sweep
 
 
@@ -51,7 +50,7 @@ def test_a_simulated_day(office):
     office.give_back(office.secret[1])
     office.at("17:45")
     assert closing.run_due_sweeps(office.store, office.clock.now()) == []  # idempotent
-    assert SweepRecord.select().count() == 2
+    assert office.store.m.SweepRecord.select().count() == 2
     at_closing = sweep.sweep(office.store, at=local(MONDAY, "17:30"))
     assert sorted(e.item.code for e in at_closing.entries) == sorted(office.secret[:2] + office.reading[:1])
     after = sweep.sweep(office.store, at=local(MONDAY, "17:41"))
@@ -63,7 +62,12 @@ def test_a_simulated_day(office):
     assert json.loads(grace[0].data)["unclosed_safes"][0]["flags"] == ["safe_not_closed"]
     assert outstanding(grace[0]) == [office.secret[0]]
     assert closing.run_due_sweeps(office.store, office.clock.now() + timedelta(hours=3)) == []
-    kinds = [e.data for e in Event.select().where(Event.kind == "sweep_recorded").order_by(Event.seq)]
+    kinds = [
+        e.data
+        for e in office.store.m.Event.select()
+        .where(office.store.m.Event.kind == "sweep_recorded")
+        .order_by(office.store.m.Event.seq)
+    ]
     assert [json.loads(d)["kind"] for d in kinds] == ["closing", "closing", "grace"]
 
 
@@ -123,11 +127,13 @@ def test_close_safe_records_who_when_and_what_was_out(office):
     office.lend(office.reading[0], "li", station="阅文室")
     office.at("17:35")
     out = closing.close_safe(office.store, office.station("保密室"), office.people["zhao"], "scan:保密室")
-    assert out.outcome == "command" and "仍有1件未归还" in out.message and office.top in out.message
-    check = ClosingCheck.get_by_id(out.extra["closing_check"])
+    assert (
+        out.outcome == "command" and "仍有1件未归还" in out.message("zh") and office.top in out.message("zh")
+    )
+    check = office.store.m.ClosingCheck.get_by_id(out.extra["closing_check"])
     assert check.closed_by_id == office.people["zhao"].id and check.closed_at == local(MONDAY, "17:35")
     assert [o["code"] for o in json.loads(check.outstanding)] == [office.top] and check.out_count == 1
-    event = Event.get(Event.seq == out.seq)
+    event = office.store.m.Event.get(office.store.m.Event.seq == out.seq)
     assert event.kind == "safe_closed" and json.loads(event.data)["outstanding"] == [office.top]
 
 
@@ -140,8 +146,8 @@ def test_second_check(office):
     assert same is not None and same.outcome == "refused" and same.reason == "second_check_same_person"
     office.at("17:38")
     ok = closing.second_check(office.store, room, office.people["wang"], "t")
-    assert ok is not None and ok.outcome == "command" and "王主任" in ok.message
-    check = ClosingCheck.get()
+    assert ok is not None and ok.outcome == "command" and "王主任" in ok.message("zh")
+    check = office.store.m.ClosingCheck.get()
     assert check.checker_id == office.people["wang"].id and check.checked_at == local(MONDAY, "17:38")
     assert closing.second_check(office.store, room, office.people["qian"], "t") is None  # already checked
     office.at("18:00")
@@ -154,9 +160,9 @@ def test_staff_may_not_close_the_safe_and_the_refusal_is_recorded(office):
     before = office.events()
     with pytest.raises(Refused) as err:
         closing.close_safe(office.store, office.station("保密室"), office.people["zhang"], "t")
-    assert "张三" in err.value.zh and err.value.reason == "close_safe_not_allowed"
-    assert ClosingCheck.select().count() == 0
-    events = list(Event.select().where(Event.seq > before))
+    assert "张三" in err.value.message("zh") and err.value.reason == "close_safe_not_allowed"
+    assert office.store.m.ClosingCheck.select().count() == 0
+    events = list(office.store.m.Event.select().where(office.store.m.Event.seq > before))
     assert [(e.kind, json.loads(e.data)["reason"]) for e in events] == [("refused", "close_safe_not_allowed")]
 
 
@@ -182,12 +188,12 @@ def test_scheduler_thread_records_and_notifies_a_real_webhook(tmp_path):
             finally:
                 scheduler.stop()
             assert scheduler.last_error is None
-            assert SweepRecord.select().count() == 2  # many passes, one record per station
+            assert office.store.m.SweepRecord.select().count() == 2  # many passes, one record per station
             body = hook.bodies[0]
             assert body["event"] == "sweep" and body["station"] == "保密室" and body["kind"] == "closing"
             assert [i["code"] for i in body["sweep"]["outstanding"]] == [office.secret[0]]
             assert hook.requests == 2 and len(hook.bodies) == 1  # the 503, then the one delivery
-            statuses = {r.station.name: r.notify_status for r in SweepRecord.select()}
+            statuses = {r.station.name: r.notify_status for r in office.store.m.SweepRecord.select()}
             assert statuses == {"保密室": "sent", "阅文室": "none"}
     finally:
         hook.close()
@@ -268,3 +274,43 @@ def test_the_domain_modules_import_no_pil_bottle_serial_or_evdev():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- the closing rules on plain data (custody.rules.closing) ---------------------------------
+
+
+def _facts(pid: int = 1, role: str = "custodian", active: bool = True):
+    from custody.rules.facts import PersonFacts
+
+    return PersonFacts(id=pid, name=f"p{pid}", role=role, clearance="secret", active=active)
+
+
+def test_who_may_close_a_safe_on_plain_data():
+    from custody.rules import closing as rules
+    from custody.rules.facts import Allowed, Refusal
+
+    for role in ("custodian", "leader"):
+        assert isinstance(rules.decide_close_safe(_facts(role=role), "保密室"), Allowed)
+    for person in (_facts(role="staff"), _facts(role="custodian", active=False)):
+        refusal = rules.decide_close_safe(person, "保密室")
+        assert isinstance(refusal, Refusal) and refusal.reason == "close_safe_not_allowed"
+        assert refusal.params == {"person": person.name, "station": "保密室"} and refusal.rule == "P23"
+
+
+def test_the_second_check_on_plain_data_to_its_boundaries():
+    from datetime import UTC, datetime, timedelta
+
+    from custody.rules import closing as rules
+    from custody.rules.facts import Allowed
+
+    closed = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    window = timedelta(minutes=30)
+    check = rules.CheckFacts(closed_by=1, closed_at=closed, checked=False)
+    assert rules.awaits_second_check(check, closed + window, window)  # at the window's end: still
+    assert not rules.awaits_second_check(check, closed + window + timedelta(microseconds=1), window)
+    assert not rules.awaits_second_check(None, closed, window)
+    assert not rules.awaits_second_check(rules.CheckFacts(1, closed, True), closed, window)
+    assert rules.decide_second_check(_facts(1), check).reason == "second_check_same_person"
+    assert rules.decide_second_check(_facts(2, active=False), check).reason == "second_check_inactive"
+    assert rules.decide_second_check(_facts(1, active=False), check).reason == "second_check_same_person"
+    assert isinstance(rules.decide_second_check(_facts(2, role="staff"), check), Allowed)  # anyone else

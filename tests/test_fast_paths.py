@@ -19,8 +19,6 @@ from core_support import wait_for
 from custody import codes
 from custody.actions import core as actions
 from custody.ledger import chain as ledger
-from custody.models.core import Event, Item, Person, Station, Tag
-from custody.models.scan import Scan, StationSession
 from custody.reports import lookup
 from custody.scan import state as scan_state
 from custody.scan import station as scan
@@ -48,30 +46,40 @@ def same_row(fast: peewee.Model | None, slow: peewee.Model | None) -> None:
 def test_compiled_sql_is_kept_per_kind_of_database() -> None:
     """Guards against SQLite's text (`?`, its quoting) being reused on PostgreSQL or the reverse:
     one compiled query asked by both kinds gives each its own SQL, as peewee would build it."""
-    by_token = Compiled(lambda: Station.select().where(Station.token_hash == param("hash")).limit(1))
-    sqlite = peewee.SqliteDatabase(":memory:")
-    postgres = peewee.PostgresqlDatabase("unused")  # never connected: SQL is built without a connection
-    for db in (sqlite, postgres, sqlite):
-        text, _ = by_token.sql(db)
+    by_token = Compiled(lambda m: m.Station.select().where(m.Station.token_hash == param("hash")).limit(1))
+    from types import SimpleNamespace
+
+    from custody.models import Models
+
+    def bare(db: peewee.Database) -> SimpleNamespace:  # a store's database and tables, never connected
+        return SimpleNamespace(db=db, m=Models(db))
+
+    sqlite = bare(peewee.SqliteDatabase(":memory:"))
+    postgres = bare(peewee.PostgresqlDatabase("unused"))  # never connected: SQL is built without a connection
+    for store in (sqlite, postgres, sqlite):
+        text, _ = by_token.sql(store)
         expected, _ = (
-            db.get_sql_context().sql(Station.select().where(Station.token_hash == "x").limit(1)).query()
+            store.db.get_sql_context()
+            .sql(store.m.Station.select().where(store.m.Station.token_hash == "x").limit(1))
+            .query()
         )
         assert text == expected
     assert "?" in by_token.sql(sqlite)[0] and "%s" in by_token.sql(postgres)[0]
     assert (
-        fastsql.placeholders(postgres, "SELECT 1 WHERE a = ? AND b = ?") == "SELECT 1 WHERE a = %s AND b = %s"
+        fastsql.placeholders(postgres.db, "SELECT 1 WHERE a = ? AND b = ?")
+        == "SELECT 1 WHERE a = %s AND b = %s"
     )
 
 
 def test_named_values_are_converted_as_peewee_converts_them(office: Office) -> None:
     """Guards against a value reaching the database unconverted (a model for a key, a datetime
-    for a time column): `_set_state` must store what `Item.update(...)` stored."""
+    for a time column): `set_state` must store what `office.store.m.Item.update(...)` stored."""
     it = office.item(office.secret[0])
     person, station = office.people["zhang"], office.station("保密室")
     now = office.store.now()
     with office.store.writing():
-        actions._set_state(it, "out", person, now, station)
-    fresh = Item.get_by_id(it.id)
+        actions.set_state(office.store, it, "out", person, now, station)
+    fresh = office.store.m.Item.get_by_id(it.id)
     assert (fresh.status, fresh.holder_id, fresh.since, fresh.location_id) == (
         "out",
         person.id,
@@ -79,8 +87,8 @@ def test_named_values_are_converted_as_peewee_converts_them(office: Office) -> N
         station.id,
     )
     with office.store.writing():
-        actions._set_state(it, "in", None, None, station)
-    fresh = Item.get_by_id(it.id)
+        actions.set_state(office.store, it, "in", None, None, station)
+    fresh = office.store.m.Item.get_by_id(it.id)
     assert (fresh.status, fresh.holder_id, fresh.since) == ("in", None, None)
 
 
@@ -92,25 +100,25 @@ def test_item_lookup_builds_what_peewee_builds(office: Office) -> None:
     for lend in (True, False):
         if lend:
             actions.check_out(office.store, code, office.people["zhang"], station, actor="test")
-        holder, location = Person.alias(), Station.alias()
+        holder, location = office.store.m.Person.alias(), office.store.m.Station.alias()
         slow = (
-            Item.select(Item, Station, holder, location)
-            .join(Station, on=Item.home)
-            .switch(Item)
-            .join(holder, peewee.JOIN.LEFT_OUTER, on=Item.holder)
-            .switch(Item)
-            .join(location, peewee.JOIN.LEFT_OUTER, on=Item.location)
-            .where(Item.code == code)
+            office.store.m.Item.select(office.store.m.Item, office.store.m.Station, holder, location)
+            .join(office.store.m.Station, on=office.store.m.Item.home)
+            .switch(office.store.m.Item)
+            .join(holder, peewee.JOIN.LEFT_OUTER, on=office.store.m.Item.holder)
+            .switch(office.store.m.Item)
+            .join(location, peewee.JOIN.LEFT_OUTER, on=office.store.m.Item.location)
+            .where(office.store.m.Item.code == code)
             .first()
         )
-        fast = lookup.item(code)
+        fast = lookup.item(office.store, code)
         same_row(fast, slow)
         same_row(fast.home, slow.home)
         same_row(fast.holder, slow.holder)
         same_row(fast.location, slow.location)
         assert fast.since == slow.since and (fast.since is not None) == lend
         state = scan_state.station_state(office.store, station, new_id(), code)
-        same_row(state.tag, Tag.get(Tag.code == code))
+        same_row(state.tag, office.store.m.Tag.get(office.store.m.Tag.code == code))
         same_row(state.item, slow)
         same_row(state.item.holder, slow.holder)
         if lend:
@@ -122,27 +130,31 @@ def test_people_stations_and_tags_as_peewee_finds_them(office: Office) -> None:
     replace: a station by token, a person with their badge, tags by any form of their code."""
     token = office.tokens["阅文室"]
     same_row(
-        actions.station_for_token(token),
-        Station.get_or_none(Station.token_hash == actions._hash_token(token)),
+        actions.station_for_token(office.store, token),
+        office.store.m.Station.get_or_none(office.store.m.Station.token_hash == actions._hash_token(token)),
     )
-    assert actions.station_for_token("wrong") is None
+    assert actions.station_for_token(office.store, "wrong") is None
     station, language = scan_state.station_and_language(office.store, token)
-    same_row(station, Station.get(Station.name == "阅文室"))
+    same_row(station, office.store.m.Station.get(office.store.m.Station.name == "阅文室"))
     assert language == "zh"
     assert scan_state.station_and_language(office.store, "wrong")[0] is None
 
     zhao = office.people["zhao"]
     actions.off_post(office.store, "C001", date(2027, 1, 31), actor="test")  # a date column with a value
     badges: dict[int, str] = {}
-    same_row(scan_state.load_person(office.store, zhao.id, badges), Person.get_by_id(zhao.id))
-    assert badges == {zhao.id: "C001"} and lookup.badge_of(zhao) == "C001"
+    same_row(scan_state.load_person(office.store, zhao.id, badges), office.store.m.Person.get_by_id(zhao.id))
+    assert badges == {zhao.id: "C001"} and lookup.badge_of(office.store, zhao) == "C001"
     for code in ("C001", "010063E9AE", "0006547886", "c001"):  # exact, RFID (hex, decimal), letter case
-        slow = Tag.get_or_none(Tag.code == code) or Tag.get_or_none(Tag.code == code.upper())
+        slow = office.store.m.Tag.get_or_none(
+            office.store.m.Tag.code == code
+        ) or office.store.m.Tag.get_or_none(office.store.m.Tag.code == code.upper())
         if slow is None:
             low, dec = codes.rfid_keys(code)
-            slow = Tag.get_or_none(Tag.dec_value == low) or Tag.get_or_none(Tag.hex_low32 == dec)
-        same_row(lookup.tag_for_scan(code), slow)
-    assert lookup.tag_for_scan("NOSUCHCODE") is None
+            slow = office.store.m.Tag.get_or_none(
+                office.store.m.Tag.dec_value == low
+            ) or office.store.m.Tag.get_or_none(office.store.m.Tag.hex_low32 == dec)
+        same_row(lookup.tag_for_scan(office.store, code), slow)
+    assert lookup.tag_for_scan(office.store, "NOSUCHCODE") is None
 
 
 def test_the_station_state_is_what_the_tables_hold(office: Office) -> None:
@@ -153,22 +165,22 @@ def test_the_station_state_is_what_the_tables_hold(office: Office) -> None:
     first = scan.submit(office.store, station, ScanInput("B001", client_id))
     with office.store.reading():
         state = scan_state.station_state(office.store, station, client_id)
-        row = StationSession.get(StationSession.station == station)
+        row = office.store.m.StationSession.get(office.store.m.StationSession.station == station)
         same_row(
             state.session,
-            StationSession.select(
-                StationSession.id,
-                StationSession.station,
-                StationSession.person,
-                StationSession.opened_at,
-                StationSession.last_scan_at,
-                StationSession.approver,
-                StationSession.uid,
+            office.store.m.StationSession.select(
+                office.store.m.StationSession.id,
+                office.store.m.StationSession.station,
+                office.store.m.StationSession.person,
+                office.store.m.StationSession.opened_at,
+                office.store.m.StationSession.last_scan_at,
+                office.store.m.StationSession.approver,
+                office.store.m.StationSession.uid,
             )
-            .where(StationSession.id == row.id)
+            .where(office.store.m.StationSession.id == row.id)
             .get(),
         )
-        same_row(state.person, Person.get_by_id(office.people["zhang"].id))
+        same_row(state.person, office.store.m.Person.get_by_id(office.people["zhang"].id))
         assert state.badge == "B001" and state.timeout_seconds == 120 and state.timezone == "Asia/Shanghai"
         assert (state.counting, state.closing_unchecked) == (False, False)
         assert state.stored_answer(station, client_id) == {**first, "duplicate": True}
@@ -178,14 +190,16 @@ def test_the_station_state_is_what_the_tables_hold(office: Office) -> None:
         # the tag the scanned code names, and its item as lookup.item loads it, come with the state
         code = office.secret[0]
         found = scan_state.station_state(office.store, station, new_id(), code)
-        same_row(found.tag, Tag.get(Tag.code == code))
-        slow = lookup.item(code)
+        same_row(found.tag, office.store.m.Tag.get(office.store.m.Tag.code == code))
+        slow = lookup.item(office.store, code)
         same_row(found.item, slow)
         for part in ("home", "holder", "location"):
             same_row(getattr(found.item, part), getattr(slow, part))
         badge = scan_state.station_state(office.store, station, new_id(), "B001")
-        same_row(badge.tag, Tag.get(Tag.code == "B001"))
-        assert badge.item is None and badge.target("B001").person_id == office.people["zhang"].id
+        same_row(badge.tag, office.store.m.Tag.get(office.store.m.Tag.code == "B001"))
+        assert (
+            badge.item is None and badge.target(office.store, "B001").person_id == office.people["zhang"].id
+        )
         assert scan_state.station_state(office.store, station, new_id(), "b001").tag is None  # exact only
 
 
@@ -260,7 +274,9 @@ def test_a_failing_write_in_a_group_spoils_no_other(office: Office) -> None:
             if name == "a":
                 first_running.set()
                 assert release.wait(10)
-            ledger.append("device_connected", office.store.now(), actor="test", data={"device": name})
+            ledger.append(
+                office.store, "device_connected", office.store.now(), actor="test", data={"device": name}
+            )
             if fail:
                 raise ValueError(f"{name} fails")
             return name
@@ -296,7 +312,7 @@ def test_concurrent_scans_through_the_group_keep_the_chain(office: Office) -> No
     post badge and item scans at two stations; every scan is stored once and the chain verifies."""
     from custody.ledger.verify import verify
 
-    before_scans = Scan.select().count()
+    before_scans = office.store.m.Scan.select().count()
     errors: list[BaseException] = []
 
     def station_loop(name: str, badge: str, codes: list[str]) -> None:
@@ -318,7 +334,7 @@ def test_concurrent_scans_through_the_group_keep_the_chain(office: Office) -> No
     for t in threads:
         t.join(60)
     assert not errors
-    assert Scan.select().count() - before_scans == 3 * (5 + 5) + 6 * 3
-    report = verify()
+    assert office.store.m.Scan.select().count() - before_scans == 3 * (5 + 5) + 6 * 3
+    report = verify(office.store)
     assert report.ok, report.problem
-    assert Event.select().count() >= report.events > 0
+    assert office.store.m.Event.select().count() >= report.events > 0

@@ -12,8 +12,6 @@ from closing_support import BACKENDS, office_at, recent_morning, run_cli
 from custody.actions import core as actions
 from custody.actions import inventory
 from custody.errors import Conflict, Refused
-from custody.models.closing import InventoryCount, InventorySeen
-from custody.models.core import Event, Item
 from custody.store.core import Store
 
 
@@ -65,7 +63,7 @@ def test_a_count_scan_by_scan(office):
     office.lend(office.secret[2], "zhang")  # out before the count: not expected
     out = inventory.start_count(store, safe, office.people["zhao"], "t")
     assert out.outcome == "command" and out.extra["expected"] == 4  # secret 0,1, top, seal
-    count = inventory.open_count(safe)
+    count = inventory.open_count(office.store, safe)
     assert count is not None and count.id == out.extra["count"]
     office.lend(office.reading[0], "li", station="阅文室")
     scans = [
@@ -80,12 +78,15 @@ def test_a_count_scan_by_scan(office):
     ]
     for code, category in scans:
         seen = inventory.mark_seen(store, count, code, f"s-{code}", "t")
-        assert seen.outcome == "inventory_seen" and seen.extra["category"] == category, (code, seen.message)
+        assert seen.outcome == "inventory_seen" and seen.extra["category"] == category, (
+            code,
+            seen.message("zh"),
+        )
     assert inventory.mark_seen(store, count, office.seal, None, "t").extra["duplicate"] is True
-    assert "应存放于“阅文室”" in inventory.mark_seen(store, count, office.reading[1], None, "t").message
+    assert "应存放于“阅文室”" in inventory.mark_seen(store, count, office.reading[1], None, "t").message("zh")
     closed = inventory.close_count(store, safe, office.people["zhao"], "t")
     assert closed.extra["found"] == 2 and closed.extra["missing"] == 2
-    result = json.loads(InventoryCount.get_by_id(count.id).result)
+    result = json.loads(office.store.m.InventoryCount.get_by_id(count.id).result)
     assert codes_of(result["found"]) == {office.secret[0], office.seal}
     assert codes_of(result["missing"]) == {office.secret[1], office.top}
     assert codes_of(result["misplaced"]) == {office.reading[1]}
@@ -97,9 +98,16 @@ def test_a_count_scan_by_scan(office):
         office.reading[1]: 2,
     }
     assert [e["holder"] for e in result["out_but_seen"] if e["code"] == office.secret[2]] == ["张三"]
-    assert Item.get(Item.code == office.secret[2]).status == "out"  # reported, not silently returned
-    assert inventory.open_count(safe) is None
-    kinds = [e.kind for e in Event.select().where(Event.kind.startswith("count_")).order_by(Event.seq)]
+    assert (
+        office.store.m.Item.get(office.store.m.Item.code == office.secret[2]).status == "out"
+    )  # reported, not silently returned
+    assert inventory.open_count(office.store, safe) is None
+    kinds = [
+        e.kind
+        for e in office.store.m.Event.select()
+        .where(office.store.m.Event.kind.startswith("count_"))
+        .order_by(office.store.m.Event.seq)
+    ]
     assert kinds == ["count_started", "count_closed"]
 
 
@@ -107,14 +115,14 @@ def test_the_list_is_frozen_when_the_count_starts(office):
     safe = office.station("保密室")
     inventory.start_count(office.store, safe, office.people["zhao"], "t")
     late = actions.receive(office.store, title="清点中收到", level="secret", home="保密室", actor="t")[0].code
-    count = inventory.open_count(safe)
+    count = inventory.open_count(office.store, safe)
     for code in office.secret + [office.top, office.seal]:
         inventory.mark_seen(office.store, count, code, None, "t")
     inventory.mark_seen(office.store, count, late, None, "t")
     inventory.close_count(office.store, safe, office.people["zhao"], "t")
-    result = json.loads(InventoryCount.get_by_id(count.id).result)
+    result = json.loads(office.store.m.InventoryCount.get_by_id(count.id).result)
     assert result["missing"] == [] and late in codes_of(result["found"])
-    assert InventoryCount.get_by_id(count.id).expected_count == 5
+    assert office.store.m.InventoryCount.get_by_id(count.id).expected_count == 5
 
 
 # --- the RFID burst -----------------------------------------------------------------------------------------
@@ -146,7 +154,7 @@ def test_an_rfid_batch_of_5000_reads(office):
     for code in lent:
         office.lend(code, "zhang")
     inventory.start_count(store, safe, office.people["zhao"], "t")
-    count = inventory.open_count(safe)
+    count = inventory.open_count(office.store, safe)
     expected = set(at_safe[5:]) | set(office.secret) | {office.top, office.seal}
     assert count.expected_count == len(expected)
     missing = set(rng.sample(sorted(expected), 100))
@@ -161,13 +169,13 @@ def test_an_rfid_batch_of_5000_reads(office):
     reads += [tags.get(c, c) for c in present[: 5000 - len(reads)]]
     assert len(reads) == 5000
     rng.shuffle(reads)
-    before = Event.select().count()
+    before = office.store.m.Event.select().count()
     out = inventory.mark_seen_batch(store, count, reads, "scan:保密室")
-    assert Event.select().count() == before + 1  # one transaction, one event
+    assert office.store.m.Event.select().count() == before + 1  # one transaction, one event
     assert out.outcome == "inventory_seen" and out.extra["reads"] == 5000
     assert out.extra["unknown"] == 10 and out.extra["items"] == len(present) + 20 + 5
     closed = inventory.close_count(store, safe, office.people["qian"], "t")  # another custodian may close
-    result = json.loads(InventoryCount.get_by_id(count.id).result)
+    result = json.loads(office.store.m.InventoryCount.get_by_id(count.id).result)
     assert codes_of(result["found"]) == set(present)
     assert codes_of(result["missing"]) == missing
     assert codes_of(result["misplaced"]) == set(elsewhere)
@@ -175,7 +183,10 @@ def test_an_rfid_batch_of_5000_reads(office):
     assert codes_of(result["unknown"]) == set(unknown)
     assert all(d["reads"] >= 3 for d in result["duplicates"]) and len(result["duplicates"]) == len(present)
     assert closed.extra["duplicates"] == len(present)
-    assert InventorySeen.select().where(InventorySeen.count == count).count() == len(present) + 35
+    assert (
+        office.store.m.InventorySeen.select().where(office.store.m.InventorySeen.count == count).count()
+        == len(present) + 35
+    )
 
 
 # --- bad input ---------------------------------------------------------------------------------------
@@ -186,9 +197,9 @@ def test_a_second_count_at_a_station_is_refused_and_recorded(office):
     inventory.start_count(office.store, safe, office.people["zhao"], "t")
     with pytest.raises(Refused) as err:
         inventory.start_count(office.store, safe, office.people["qian"], "t")
-    assert "已有一次清点正在进行" in err.value.zh and "赵保密员" in err.value.zh
-    assert InventoryCount.select().count() == 1
-    last = Event.select().order_by(Event.seq.desc()).first()
+    assert "已有一次清点正在进行" in err.value.message("zh") and "赵保密员" in err.value.message("zh")
+    assert office.store.m.InventoryCount.select().count() == 1
+    last = office.store.m.Event.select().order_by(office.store.m.Event.seq.desc()).first()
     assert last.kind == "refused" and json.loads(last.data)["reason"] == "count_already_open"
     inventory.start_count(
         office.store, office.station("阅文室"), office.people["qian"], "t"
@@ -198,7 +209,7 @@ def test_a_second_count_at_a_station_is_refused_and_recorded(office):
 def test_staff_may_not_start_a_count(office):
     with pytest.raises(Refused):
         inventory.start_count(office.store, office.station("保密室"), office.people["zhang"], "t")
-    assert InventoryCount.select().count() == 0
+    assert office.store.m.InventoryCount.select().count() == 0
 
 
 def test_closed_only_by_its_starter_or_a_custodian(office):
@@ -207,10 +218,10 @@ def test_closed_only_by_its_starter_or_a_custodian(office):
     for who in ("zhang", "li"):
         with pytest.raises(Refused) as err:
             inventory.close_count(office.store, safe, office.people[who], "t")
-        assert "王主任" in err.value.zh
-    assert inventory.open_count(safe) is not None  # nothing half-written
+        assert "王主任" in err.value.message("zh")
+    assert inventory.open_count(office.store, safe) is not None  # nothing half-written
     inventory.close_count(office.store, safe, office.people["wang"], "t")
-    count = InventoryCount.get()
+    count = office.store.m.InventoryCount.get()
     assert count.closed_by_id == office.people["wang"].id and count.result is not None
     with pytest.raises(Conflict):
         inventory.close_count(office.store, safe, office.people["wang"], "t")
@@ -236,3 +247,36 @@ def test_cli_count(tmp_path):
         report = json.loads(run_cli(office, "count", "show", "保密室", "--json").stdout)
         assert report["summary"]["missing"] == 1 and not report["open"]
         assert run_cli(office, "count", "seen", "保密室", office.top).exit_code == 1
+
+
+# --- who may start and close a count, on plain data (custody.rules.inventory) ------------------
+
+
+def _person(pid: int = 1, role: str = "custodian", active: bool = True):
+    from custody.rules.facts import PersonFacts
+
+    return PersonFacts(id=pid, name=f"p{pid}", role=role, clearance="secret", active=active)
+
+
+def test_starting_and_closing_a_count_on_plain_data():
+    from custody.rules import inventory as rules
+    from custody.rules.facts import Allowed
+
+    open_ = rules.OpenCount(starter_id=1, starter="p1", since="2026-11-30 10:00")
+    for role in ("custodian", "leader"):
+        assert isinstance(rules.decide_start_count(_person(role=role), "保密室", None), Allowed)
+    assert rules.decide_start_count(_person(role="staff"), "保密室", None).reason == "count_start_not_allowed"
+    assert rules.decide_start_count(_person(active=False), "保密室", None).reason == "count_start_not_allowed"
+    already = rules.decide_start_count(_person(2), "保密室", open_)
+    assert already.reason == "count_already_open" and already.params == {
+        "station": "保密室",
+        "starter": "p1",
+        "since": "2026-11-30 10:00",
+    }
+    assert isinstance(rules.decide_close_count(_person(1, role="leader"), open_), Allowed)  # its starter
+    assert isinstance(rules.decide_close_count(_person(1, role="staff", active=False), open_), Allowed)
+    assert isinstance(rules.decide_close_count(_person(2, role="custodian"), open_), Allowed)
+    assert rules.decide_close_count(_person(2, role="custodian", active=False), open_).reason == (
+        "count_close_not_allowed"
+    )
+    assert rules.decide_close_count(_person(2, role="leader"), open_).reason == "count_close_not_allowed"

@@ -22,7 +22,6 @@ from custody.actions import core as actions
 from custody.closing import notify
 from custody.closing import schedule as closing
 from custody.models.closing import SweepRecord
-from custody.models.core import Event
 from custody.store.db import held_if_free
 
 NO_WAIT = {"sleep": lambda _s: None}
@@ -57,7 +56,7 @@ class MailReceiver:
         )
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(self.cert, key)
-        self.messages: list[email.message.EmailMessage] = []
+        self.messages: list[email.message("zh").EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.logins: list[str] = []
         self._cond = threading.Condition()
@@ -176,10 +175,10 @@ def test_mail_over_starttls_with_login(office, mail, tmp_path):
     )
     assert mail.envelopes[0] == ("custody@example.gov.cn", ["baomi@example.gov.cn", "leader@example.gov.cn"])
     assert mail.logins == ["baomi"]
-    record = SweepRecord.get_by_id(record.id)
+    record = office.store.m.SweepRecord.get_by_id(record.id)
     assert (record.notify_status, record.notified, record.notify_attempts) == ("sent", "mail", 1)
     assert notify.awaiting(office.store) == []
-    assert Event.select().where(Event.kind == "notified").count() == 1
+    assert office.store.m.Event.select().where(office.store.m.Event.kind == "notified").count() == 1
 
 
 def test_a_wrong_password_fails_without_retrying_and_keeps_the_record(office, mail, tmp_path):
@@ -188,7 +187,7 @@ def test_a_wrong_password_fails_without_retrying_and_keeps_the_record(office, ma
     result = notify.deliver(office.store, record, **NO_WAIT)
     assert "refused the login" in result["mail"]
     assert mail.messages == [] and mail.logins == []
-    assert SweepRecord.get_by_id(record.id).notify_status == "failed"
+    assert office.store.m.SweepRecord.get_by_id(record.id).notify_status == "failed"
 
 
 def test_an_unreachable_mail_server_is_retried_logged_and_loses_nothing(office, tmp_path, caplog):
@@ -205,11 +204,11 @@ def test_an_unreachable_mail_server_is_retried_logged_and_loses_nothing(office, 
     result = notify.deliver(office.store, record, sleep=pauses.append)
     assert "cannot send mail through 127.0.0.1" in result["mail"]
     assert pauses == [1.0, 2.0]  # three attempts
-    stored = SweepRecord.get_by_id(record.id)
+    stored = office.store.m.SweepRecord.get_by_id(record.id)
     assert stored.notify_status == "failed" and "mail:" in stored.notify_error and stored.data
     assert [r.id for r in notify.awaiting(office.store)] == [record.id]  # tried again on the next passes
     assert any("cannot send mail" in r.getMessage() for r in caplog.records)
-    failed = Event.get(Event.kind == "notify_failed")
+    failed = office.store.m.Event.get(office.store.m.Event.kind == "notify_failed")
     assert json.loads(failed.data)["record"] == record.id
 
 
@@ -224,11 +223,11 @@ def test_the_scheduler_keeps_retrying_until_the_server_answers(office, mail, tmp
         deliver=lambda s, r: notify.deliver(s, r, **NO_WAIT),
     )
     scheduler.tick(office.store)
-    assert SweepRecord.get_by_id(record.id).notify_status == "failed"
+    assert office.store.m.SweepRecord.get_by_id(record.id).notify_status == "failed"
     actions.set_setting(office.store, "smtp_port", mail.port, actor="test")  # the mail server is back
     scheduler.tick(office.store)
     assert mail.wait_for(1)
-    stored = SweepRecord.get_by_id(record.id)
+    stored = office.store.m.SweepRecord.get_by_id(record.id)
     assert (stored.notify_status, stored.notify_attempts) == ("sent", 2)
 
 
@@ -273,8 +272,11 @@ def test_credentials_are_never_sent_in_clear(office, tmp_path):
     actions.set_setting(office.store, "smtp_starttls", "false", actor="t")
     with pytest.raises(notify.NotifyError) as err:
         notify.send_test(office.store, **NO_WAIT)
-    assert "STARTTLS" in err.value.en
-    settings_events = [json.loads(e.data) for e in Event.select().where(Event.kind == "setting_changed")]
+    assert "STARTTLS" in err.value.message("en")
+    settings_events = [
+        json.loads(e.data)
+        for e in office.store.m.Event.select().where(office.store.m.Event.kind == "setting_changed")
+    ]
     assert all("password" not in str(d["value"]) for d in settings_events)
 
 
@@ -313,7 +315,9 @@ def test_a_record_being_sent_by_another_process_is_not_sent_again(tmp_path, back
                 assert held.wait(30) and got == [True]
                 assert notify.deliver(office.store, record, **NO_WAIT) == {}
                 assert hook.requests == 0
-                assert SweepRecord.get_by_id(record.id).notify_status == "pending"  # for a later pass
+                assert (
+                    office.store.m.SweepRecord.get_by_id(record.id).notify_status == "pending"
+                )  # for a later pass
             finally:
                 release.set()
                 other.join(30)

@@ -11,8 +11,6 @@ from conftest import Office, kinds, scan
 from custody.actions import core as actions
 from custody.errors import InvalidInput
 from custody.ledger.verify import verify
-from custody.models.core import Event
-from custody.models.scan import Scan, StationSession
 from custody.scan import commands
 
 
@@ -31,7 +29,7 @@ def test_end_closes_the_session(office: Office) -> None:
     scan(office, "B001")
     a = scan(office, "CMD-END")
     assert a["outcome"] == "command" and a["person"]["badge"] == "B001" and "会话已结束" in a["message"]
-    assert StationSession.select().count() == 0
+    assert office.store.m.StationSession.select().count() == 0
     assert scan(office, office.secret[0])["outcome"] == "refused"
     assert (
         scan(office, "cmd-end")["message"] == "本站没有进行中的会话"
@@ -56,18 +54,24 @@ def test_commands_that_act_for_a_person_need_a_badge_first(office: Office) -> No
 def test_undo_cancels_a_check_out_with_a_compensating_return(office: Office) -> None:
     scan(office, "B001")
     out = scan(office, office.secret[0])
-    before = [(e.seq, e.hash) for e in Event.select().order_by(Event.seq)]
+    before = [(e.seq, e.hash) for e in office.store.m.Event.select().order_by(office.store.m.Event.seq)]
     mark = office.last_seq()
     a = scan(office, "CMD-UNDO")
     assert a["outcome"] == "command" and "已撤销" in a["message"] and a["item"]["status"] == "in"
     (e,) = office.events_since(mark)
     assert (
         e.kind == "returned"
-        and json.loads(e.data)["undo_of"] == Scan.get(Scan.scan_id == out["scan_id"]).event_seq
+        and json.loads(e.data)["undo_of"]
+        == office.store.m.Scan.get(office.store.m.Scan.scan_id == out["scan_id"]).event_seq
     )
-    assert [(x.seq, x.hash) for x in Event.select().where(Event.seq <= mark).order_by(Event.seq)] == before
-    assert Scan.get(Scan.scan_id == out["scan_id"]).undone_by == a["scan_id"]
-    assert verify().ok
+    assert [
+        (x.seq, x.hash)
+        for x in office.store.m.Event.select()
+        .where(office.store.m.Event.seq <= mark)
+        .order_by(office.store.m.Event.seq)
+    ] == before
+    assert office.store.m.Scan.get(office.store.m.Scan.scan_id == out["scan_id"]).undone_by == a["scan_id"]
+    assert verify(office.store).ok
 
 
 def test_undo_walks_back_and_then_has_nothing_left(office: Office) -> None:
@@ -80,7 +84,7 @@ def test_undo_walks_back_and_then_has_nothing_left(office: Office) -> None:
     assert office.item(office.secret[0]).status == "in"
     a = scan(office, "CMD-UNDO")
     assert a["outcome"] == "refused" and a["message"] == "本次会话没有可撤销的扫描"
-    assert verify().ok
+    assert verify(office.store).ok
 
 
 def test_undo_of_a_return_gives_the_item_back_to_its_holder(office: Office) -> None:
@@ -93,7 +97,7 @@ def test_undo_of_a_return_gives_the_item_back_to_its_holder(office: Office) -> N
         a["outcome"] == "command" and a["item"]["status"] == "out" and a["item"]["holder"]["badge"] == "B001"
     )
     assert kinds(office.events_since(mark)) == ["checked_out"]
-    assert verify().ok
+    assert verify(office.store).ok
 
 
 def test_undo_of_an_approval_withdraws_it(office: Office) -> None:
@@ -103,7 +107,7 @@ def test_undo_of_an_approval_withdraws_it(office: Office) -> None:
     a = scan(office, "CMD-UNDO")
     assert a["outcome"] == "command" and "王主任" in a["message"]
     assert kinds(office.events_since(mark)) == ["session_approval_withdrawn"]
-    assert StationSession.get().approver_id is None
+    assert office.store.m.StationSession.get().approver_id is None
     assert scan(office, office.top_secret)["outcome"] == "refused"
 
 
@@ -134,6 +138,6 @@ def test_undo_only_reaches_into_its_own_session(office: Office) -> None:
 def test_scans_of_one_station_are_stored_with_their_session(office: Office) -> None:
     scan(office, "B001")
     scan(office, office.secret[0])
-    uid = StationSession.get().uid
-    assert Scan.select().where(Scan.session == uid).count() == 2
-    assert all(s.code for s in Scan.select())
+    uid = office.store.m.StationSession.get().uid
+    assert office.store.m.Scan.select().where(office.store.m.Scan.session == uid).count() == 2
+    assert all(s.code for s in office.store.m.Scan.select())

@@ -12,7 +12,6 @@ from conftest import Office, kinds, scan
 from custody.actions import core as actions
 from custody.clock import FixedClock
 from custody.ledger.verify import verify
-from custody.models.scan import Scan, StationSession
 
 
 @pytest.fixture(autouse=True)
@@ -29,12 +28,12 @@ def test_a_spooled_burst_is_applied_in_order_with_its_own_session(office: Office
     assert badge["outcome"] == "badge" and out["outcome"] == "checked_out"
     assert "补传" in out["message"] and "09:50:05" in out["message"]  # shown in the office's time zone
     assert kinds(office.events_since(mark)) == ["checked_out"]
-    assert Scan.get(Scan.scan_id == out["scan_id"]).late
-    assert StationSession.get().last_scan_at == t + timedelta(seconds=5)
+    assert office.store.m.Scan.get(office.store.m.Scan.scan_id == out["scan_id"]).late
+    assert office.store.m.StationSession.get().last_scan_at == t + timedelta(seconds=5)
     # a live scan now: that session lapsed long ago (scan time, not arrival time, counts)
     assert scan(office, office.secret[1])["outcome"] == "refused"
-    assert Scan.select().where(Scan.exception.is_null(False)).count() == 0
-    assert verify().ok
+    assert office.store.m.Scan.select().where(office.store.m.Scan.exception.is_null(False)).count() == 0
+    assert verify(office.store).ok
 
 
 def test_a_burst_judged_by_scan_time_lapses_inside_itself(office: Office, clock: FixedClock) -> None:
@@ -55,12 +54,12 @@ def test_a_late_scan_after_newer_scans_at_the_station_is_an_exception(
         and "列为异常" in late["message"]
         and "本站此后已有更新的扫描" in late["message"]
     )
-    assert StationSession.get().person_id == office.people["li"].id  # not applied
+    assert office.store.m.StationSession.get().person_id == office.people["li"].id  # not applied
     (e,) = office.events_since(mark)
     data = json.loads(e.data)
     assert e.kind == "refused" and data["reason"] == "late_conflict"
     assert data["params"]["conflict"] == "station_moved_on"
-    row = Scan.get(Scan.scan_id == late["scan_id"])
+    row = office.store.m.Scan.get(office.store.m.Scan.scan_id == late["scan_id"])
     assert row.exception == "station_moved_on" and row.late
 
 
@@ -85,8 +84,8 @@ def test_a_late_scan_of_an_item_changed_elsewhere_since_is_an_exception(
     assert office.item(office.confidential[0]).status == "in"  # not lent to 李四 by a stale return
     (e,) = office.events_since(mark)
     assert json.loads(e.data)["params"]["conflict"] == "item_changed"
-    assert Scan.get(Scan.scan_id == late["scan_id"]).exception == "item_changed"
-    assert verify().ok
+    assert office.store.m.Scan.get(office.store.m.Scan.scan_id == late["scan_id"]).exception == "item_changed"
+    assert verify(office.store).ok
 
 
 def test_a_burst_does_not_conflict_with_its_own_earlier_scans(office: Office, clock: FixedClock) -> None:
@@ -95,10 +94,10 @@ def test_a_burst_does_not_conflict_with_its_own_earlier_scans(office: Office, cl
     scan(office, office.secret[0], scanned_at=t + timedelta(seconds=5))
     back = scan(office, office.secret[0], scanned_at=t + timedelta(seconds=30))
     assert back["outcome"] == "returned"
-    assert Scan.select().where(Scan.exception.is_null(False)).count() == 0
+    assert office.store.m.Scan.select().where(office.store.m.Scan.exception.is_null(False)).count() == 0
 
 
 def test_a_scan_a_little_behind_is_not_late(office: Office, clock: FixedClock) -> None:
     a = scan(office, "B001", scanned_at=clock.now() - timedelta(seconds=50))
     assert "补传" not in a["message"]
-    assert not Scan.get(Scan.scan_id == a["scan_id"]).late
+    assert not office.store.m.Scan.get(office.store.m.Scan.scan_id == a["scan_id"]).late

@@ -13,7 +13,6 @@ from custody import settings
 from custody.actions import core as actions
 from custody.clock import FixedClock
 from custody.ledger.verify import verify
-from custody.models.scan import Scan, StationSession
 from custody.scan.state import ScanIdTaken
 from custody.scan.station import ScanInput, submit_batch
 
@@ -30,9 +29,9 @@ def test_badge_then_item_checks_out_to_the_session_person(office: Office) -> Non
     assert kinds(events) == ["checked_out"]  # a badge opens a session; it is no custody event
     assert events[0].person == office.people["zhang"].id and events[0].station == "保密室"
     assert events[0].actor == "station:保密室"
-    row = Scan.get(Scan.scan_id == b["scan_id"])
+    row = office.store.m.Scan.get(office.store.m.Scan.scan_id == b["scan_id"])
     assert row.event_seq == events[0].seq and json.loads(row.answer) == b
-    assert verify().ok
+    assert verify(office.store).ok
 
 
 def test_item_without_a_badge_is_refused_and_recorded(office: Office) -> None:
@@ -70,7 +69,7 @@ def test_each_scan_keeps_the_session_alive(office: Office, clock: FixedClock) ->
     for code in office.secret:
         clock.advance(seconds=100)
         assert scan(office, code)["outcome"] == "checked_out"
-    assert StationSession.get().last_scan_at == clock.now()
+    assert office.store.m.StationSession.get().last_scan_at == clock.now()
 
 
 def test_another_badge_replaces_the_session(office: Office) -> None:
@@ -83,10 +82,10 @@ def test_another_badge_replaces_the_session(office: Office) -> None:
 
 def test_the_same_badge_again_continues_the_session(office: Office) -> None:
     scan(office, "B001")
-    uid = StationSession.get().uid
+    uid = office.store.m.StationSession.get().uid
     a = scan(office, "B001")
     assert a["outcome"] == "badge" and "会话继续" in a["message"]
-    assert StationSession.get().uid == uid
+    assert office.store.m.StationSession.get().uid == uid
 
 
 def test_rfid_fob_opens_a_session_in_either_form(office: Office) -> None:
@@ -118,8 +117,8 @@ def test_top_secret_needs_a_leader_in_the_session(office: Office) -> None:
     assert (
         checkout.kind == "checked_out" and json.loads(checkout.data)["approver"] == office.people["wang"].id
     )
-    assert StationSession.get().approver_id == office.people["wang"].id
-    assert verify().ok
+    assert office.store.m.StationSession.get().approver_id == office.people["wang"].id
+    assert verify(office.store).ok
 
 
 def test_a_leaders_badge_with_no_session_opens_their_own(office: Office) -> None:
@@ -173,7 +172,7 @@ def test_unknown_code_is_stored_but_is_no_custody_event(office: Office) -> None:
     a = scan(office, "XYZ-NOT-A-CODE")
     assert a["outcome"] == "unknown" and a["item"] is None and "XYZ-NOT-A-CODE" in a["message"]
     assert office.events_since(mark) == []
-    assert Scan.get(Scan.scan_id == a["scan_id"]).outcome == "unknown"
+    assert office.store.m.Scan.get(office.store.m.Scan.scan_id == a["scan_id"]).outcome == "unknown"
 
 
 def test_item_code_with_a_wrong_check_digit_is_refused_as_mistyped(office: Office) -> None:
@@ -187,9 +186,8 @@ def test_item_code_with_a_wrong_check_digit_is_refused_as_mistyped(office: Offic
 
 
 def test_destroyed_or_lost_item_is_not_lent(office: Office) -> None:
-    from custody.models.core import Item
 
-    Item.update(status="lost").where(Item.code == office.secret[2]).execute()
+    office.store.m.Item.update(status="lost").where(office.store.m.Item.code == office.secret[2]).execute()
     a = scan(office, office.secret[2])
     assert a["outcome"] == "refused" and "不能借出" in a["message"]
     scan(office, "B001")
@@ -197,7 +195,10 @@ def test_destroyed_or_lost_item_is_not_lent(office: Office) -> None:
 
 
 def test_english_on_request(office: Office) -> None:
-    office.store.lang = "en"
+    """Station answers are given in the `language` setting (no `store.lang` any more)."""
+    from custody.actions import core as actions
+
+    actions.set_setting(office.store, "language", "en", actor="test")
     a = scan(office, "B001")
     assert a["message"].startswith("张三: scan the items")
     b = scan(office, office.secret[0])
@@ -242,7 +243,7 @@ def test_batch_answers_in_order_and_a_repeat_inside_is_a_duplicate(office: Offic
     answers = submit_batch(office.store, office.station("保密室"), scans)
     assert [a["outcome"] for a in answers] == ["badge", "checked_out", "checked_out", "checked_out"]
     assert [a["duplicate"] for a in answers] == [False, False, True, False]
-    assert Scan.select().count() == 3
+    assert office.store.m.Scan.select().count() == 3
 
 
 def test_a_failing_scan_leaves_nothing_half_written(office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -260,11 +261,11 @@ def test_a_failing_scan_leaves_nothing_half_written(office: Office, monkeypatch:
         scan(office, office.secret[0])
     assert office.counts() == counts
     assert office.item(office.secret[0]).status == "in"
-    assert verify().ok
+    assert verify(office.store).ok
 
 
 def test_scanned_at_from_the_future_is_not_believed(office: Office, clock: FixedClock) -> None:
     a = scan(office, "B001", scanned_at=clock.now() + timedelta(hours=3))
     assert a["outcome"] == "badge"
-    row = Scan.get(Scan.scan_id == a["scan_id"])
+    row = office.store.m.Scan.get(office.store.m.Scan.scan_id == a["scan_id"])
     assert row.at == clock.now() and row.scanned_at == clock.now() + timedelta(hours=3)

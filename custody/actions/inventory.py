@@ -20,138 +20,63 @@ The sorting itself is `reconcile`, a pure function.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import peewee
 
-from custody import codes as codes_mod
 from custody import settings
-from custody.actions.core import Outcome
-from custody.closing.schedule import refuse
-from custody.errors import Conflict
+from custody.actions import core as actions_core
+from custody.actions.outcome import Outcome
+from custody.errors import Conflict, Refused
 from custody.ledger import chain as ledger
-from custody.models.closing import InventoryCount, InventoryExpected, InventorySeen
-from custody.models.core import Item, Person, Station, Tag, to_text
+from custody.messages import Msg
+from custody.models.closing import InventoryCount
+from custody.models.core import Person, Station, to_text
+from custody.reports import lookup
 from custody.reports.shapes import iso
+from custody.rules import inventory as rules
+from custody.rules.facts import Refusal
+from custody.rules.inventory import Reconciliation, SeenFacts, classify, reconcile  # noqa: F401 - moved there
 from custody.store.core import Store
 
-STARTERS = ("custodian", "leader")  # who may start a count (P23)
+STARTERS = rules.STARTERS
 CHUNK = 500  # values per IN (…) or multi-row INSERT: inside every database's parameter limit
-
-
-def _t(store: Store, zh: str, en: str) -> str:
-    return en if store.lang == "en" else zh
-
-
-# --- the pure part ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SeenFacts:
-    """What the tables say about an item that was seen."""
-
-    home: str
-    status: str
-
-
-@dataclass
-class Reconciliation:
-    found: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    misplaced: list[str] = field(default_factory=list)
-    out_but_seen: list[str] = field(default_factory=list)
-    not_in_stock: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    duplicates: dict[str, int] = field(default_factory=dict)  # code → reads, for codes read more than once
-
-
-def classify(station: str, f: SeenFacts) -> str:
-    """The category of one seen item: found, misplaced, out_but_seen or not_in_stock."""
-    if f.status == "out":
-        return "out_but_seen"
-    if f.status != "in":
-        return "not_in_stock"
-    return "found" if f.home == station else "misplaced"
-
-
-def reconcile(
-    station: str,
-    expected: Iterable[str],
-    seen: Mapping[str, SeenFacts],
-    unknown: Mapping[str, int],
-    reads: Mapping[str, int],
-) -> Reconciliation:
-    """Sort a count: `expected` is the frozen list, `seen` the items seen (by code), `unknown` the codes
-    that matched no item with their reads, `reads` the reads of each seen item."""
-    r = Reconciliation()
-    for code in sorted(seen):
-        getattr(r, classify(station, seen[code])).append(code)
-    r.missing = sorted(set(expected) - seen.keys())
-    r.unknown = sorted(unknown)
-    r.duplicates = {c: n for c, n in sorted({**reads, **unknown}.items()) if n > 1}
-    return r
 
 
 # --- resolving scanned codes ------------------------------------------------------------
 
 
-def resolve(raw_codes: Iterable[str]) -> dict[str, tuple[int, str] | None]:
-    """Each scanned code (stripped) → (item id, item code), or None when it names no item.
-
-    A barcode, an RFID tag in its registered form, or an EM4100 tag in its other form (hex ↔ the
-    decimal fob number) all resolve, in a few queries for any number of codes."""
-    texts = {c.strip() for c in raw_codes if c and c.strip()}
-    out: dict[str, tuple[int, str] | None] = dict.fromkeys(texts)
-    wanted = {t: t for t in texts} | {t.upper(): t for t in texts if t.upper() not in texts}
-    keys = sorted(wanted)
-    for i in range(0, len(keys), CHUNK):
-        chunk = keys[i : i + CHUNK]
-        for tag_code, item_id, item_code in (
-            Tag.select(Tag.code, Item.id, Item.code)
-            .join(Item, on=(Tag.item == Item.id))
-            .where(Tag.code.in_(chunk))
-            .tuples()
-        ):
-            text = wanted[tag_code]
-            if out[text] is None:
-                out[text] = (item_id, item_code)
-    by_low: dict[int, list[str]] = {}
-    by_dec: dict[int, list[str]] = {}
-    for text, found in out.items():
-        if found is None and len(text) == 10:
-            low, dec = codes_mod.rfid_keys(text)
-            if low is not None:
-                by_low.setdefault(low, []).append(text)
-            if dec is not None:
-                by_dec.setdefault(dec, []).append(text)
-    for values, column, index in (
-        (sorted(by_low), Tag.dec_value, by_low),
-        (sorted(by_dec), Tag.hex_low32, by_dec),
-    ):
-        for i in range(0, len(values), CHUNK):
-            chunk = values[i : i + CHUNK]
-            for value, item_id, item_code in (
-                Tag.select(column, Item.id, Item.code)
-                .join(Item, on=(Tag.item == Item.id))
-                .where(column.in_(chunk))
-                .tuples()
-            ):
-                for text in index[value]:
-                    if out[text] is None:
-                        out[text] = (item_id, item_code)
-    return out
+def resolve(store: Store, raw_codes: Iterable[str]) -> dict[str, tuple[int, str] | None]:
+    """Each scanned code (stripped) → (item id, item code), or None when it names no item
+    (`lookup.match_tags`, the one code matcher)."""
+    return {
+        text: (tag.item_id, tag.item.code) if tag is not None and tag.item_id is not None else None
+        for text, tag in lookup.match_tags(store, raw_codes).items()
+    }
 
 
 # --- the write path ------------------------------------------------------------------
 
 
-def open_count(station: Station) -> InventoryCount | None:
-    """The count open at a station, if any."""
-    return InventoryCount.get_or_none(
-        (InventoryCount.station == station) & InventoryCount.open_key.is_null(False)
+def open_count(store: Store, station: Station) -> InventoryCount | None:
+    """The count open at a station, if any (a read)."""
+    m = store.m
+    return m.InventoryCount.get_or_none(  # type: ignore[no-any-return]
+        (m.InventoryCount.station == station.id) & m.InventoryCount.open_key.is_null(False)
+    )
+
+
+def last_count(store: Store, station: Station) -> InventoryCount | None:
+    """The station's latest count, open or closed (a read)."""
+    m = store.m
+    return (  # type: ignore[no-any-return]
+        m.InventoryCount.select()
+        .where(m.InventoryCount.station == station.id)
+        .order_by(m.InventoryCount.started_at.desc(), m.InventoryCount.id.desc())
+        .first()
     )
 
 
@@ -160,66 +85,66 @@ def _since(store: Store, count: InventoryCount) -> str:
     return count.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def _open_facts(store: Store, count: InventoryCount) -> rules.OpenCount:
+    return rules.OpenCount(count.started_by_id, count.started_by.name, _since(store, count))
+
+
+def _refuse(
+    store: Store, action: str, refusal: Refusal, *, actor: str, person: Person, station: Station
+) -> Refused:
+    """Record the refusal (P24: it stays on record when the transaction is rolled back) and give the
+    error to raise."""
+    out = actions_core.record_refusal(
+        store, action, refusal, actor=actor, person=person.id, station=station.name
+    )
+    return Refused(out.msg, reason=refusal.reason, rule=refusal.rule)
+
+
 def start_count(store: Store, station: Station, person: Person, actor: str) -> Outcome:
     """Start a count at a station: freeze the list of what should be there. A second start is refused."""
-    refusal: tuple[str, dict[str, Any]] | None = None
+    m = store.m
     with store.writing():
-        existing = open_count(station)
-        if person.role not in STARTERS or not person.active:
-            refusal = ("count_start_not_allowed", {"person": person.name})
-        elif existing is not None:
-            refusal = (
-                "count_already_open",
-                {
-                    "station": station.name,
-                    "starter": existing.started_by.name,
-                    "since": _since(store, existing),
-                },
-            )
-        else:
-            now = store.now()
-            count = InventoryCount.create(
-                station=station,
-                started_by=person,
-                started_at=now,
-                start_seq=0,
-                expected_count=0,
-                open_key=station.id,
-            )
-            InventoryExpected.insert_from(
-                Item.select(peewee.Value(count.id), Item.id).where(
-                    (Item.home == station) & (Item.status == "in")
-                ),
-                fields=[InventoryExpected.count, InventoryExpected.item],
-            ).execute()
-            expected = InventoryExpected.select().where(InventoryExpected.count == count).count()
-            rec = ledger.append(
-                "count_started",
-                now,
-                person=person.id,
-                station=station.name,
-                actor=actor,
-                data={"count": count.id, "expected": expected},
-            )
-            InventoryCount.update(start_seq=rec.seq, expected_count=expected).where(
-                InventoryCount.id == count.id
-            ).execute()
-    if refusal is not None:
-        raise refuse(
-            store,
-            "count_start",
-            refusal[0],
-            refusal[1],
-            actor=actor,
-            station=station.name,
-            person_id=person.id,
+        existing = open_count(store, station)
+        decision = rules.decide_start_count(
+            actions_core.person_facts(store, person),
+            station.name,
+            _open_facts(store, existing) if existing is not None else None,
         )
+        if isinstance(decision, Refusal):
+            raise _refuse(store, "count_start", decision, actor=actor, person=person, station=station)
+        now = store.now()
+        count = m.InventoryCount.create(
+            station=station.id,
+            started_by=person.id,
+            started_at=now,
+            start_seq=0,
+            expected_count=0,
+            open_key=station.id,
+        )
+        m.InventoryExpected.insert_from(
+            m.Item.select(peewee.Value(count.id), m.Item.id).where(
+                (m.Item.home == station.id) & (m.Item.status == "in")
+            ),
+            fields=[m.InventoryExpected.count, m.InventoryExpected.item],
+        ).execute()
+        expected = m.InventoryExpected.select().where(m.InventoryExpected.count == count.id).count()
+        rec = ledger.append(
+            store,
+            "count_started",
+            now,
+            person=person.id,
+            station=station.name,
+            actor=actor,
+            data={"count": count.id, "expected": expected},
+        )
+        m.InventoryCount.update(start_seq=rec.seq, expected_count=expected).where(
+            m.InventoryCount.id == count.id
+        ).execute()
     return Outcome(
         "command",
-        _t(
-            store,
-            f"{station.name}开始清点（{person.name}）：应在 {expected} 件，请逐件扫描",
-            f"count started at {station.name} by {person.name}: {expected} items expected, scan each one",
+        Msg(
+            "count started at {station} by {person}: {expected} items expected, scan each one",
+            {"station": station.name, "person": person.name, "expected": expected},
         ),
         person=person,
         seq=rec.seq,
@@ -238,9 +163,10 @@ class _Batch:
 
 def _record_reads(store: Store, count: InventoryCount, reads: Sequence[tuple[str, str | None]]) -> _Batch:
     """Add reads to a count (inside the caller's transaction): one row per item or unknown code."""
-    if InventoryCount.get_by_id(count.id).open_key is None:
-        raise Conflict(f"第 {count.id} 次清点已结束，不能再扫", f"count {count.id} is closed; no more scans")
-    resolved = resolve(code for code, _ in reads)
+    m = store.m
+    if m.InventoryCount.get_by_id(count.id).open_key is None:
+        raise Conflict("count {count} is closed; no more scans", count=count.id)
+    resolved = resolve(store, (code for code, _ in reads))
     batch = _Batch()
     per_key: dict[str, int] = {}
     scan_of: dict[str, str | None] = {}
@@ -257,12 +183,13 @@ def _record_reads(store: Store, count: InventoryCount, reads: Sequence[tuple[str
         per_key[key] = per_key.get(key, 0) + 1
         scan_of.setdefault(key, scan_id)
         batch.reads += 1
+    Seen = m.InventorySeen  # noqa: N806 - the store's table
     existing: dict[str, int] = {}
     keys = list(per_key)
     for i in range(0, len(keys), CHUNK):
         existing.update(
-            InventorySeen.select(InventorySeen.key, InventorySeen.id)
-            .where((InventorySeen.count == count) & InventorySeen.key.in_(keys[i : i + CHUNK]))
+            Seen.select(Seen.key, Seen.id)
+            .where((Seen.count == count.id) & Seen.key.in_(keys[i : i + CHUNK]))
             .tuples()
         )
     now = store.now()
@@ -279,28 +206,36 @@ def _record_reads(store: Store, count: InventoryCount, reads: Sequence[tuple[str
         if k not in existing
     ]
     for i in range(0, len(rows), CHUNK // 5):
-        InventorySeen.insert_many(rows[i : i + CHUNK // 5]).execute()
+        Seen.insert_many(rows[i : i + CHUNK // 5]).execute()
     by_increment: dict[int, list[int]] = {}
     for k, row_id in existing.items():
         by_increment.setdefault(per_key[k], []).append(row_id)
     for n, ids in by_increment.items():
         for i in range(0, len(ids), CHUNK):
-            InventorySeen.update(reads=InventorySeen.reads + n).where(
-                InventorySeen.id.in_(ids[i : i + CHUNK])
-            ).execute()
+            Seen.update(reads=Seen.reads + n).where(Seen.id.in_(ids[i : i + CHUNK])).execute()
     batch.new = [r["key"] for r in rows]
     batch.repeated = sorted(existing) + [k for k, n in per_key.items() if n > 1 and k not in existing]
     return batch
 
 
+SEEN_NOTES = {  # what a seen item's category adds to the answer
+    "found": "",
+    "misplaced": "; its home is “{home}”",
+    "out_but_seen": "; recorded as out to {holder}: a return never scanned",
+    "not_in_stock": "; its status is {state}",
+}
+
+
 def mark_seen(store: Store, count: InventoryCount, code: str, scan_id: str | None, actor: str) -> Outcome:
     """One scan during a count (outcome `inventory_seen`), with what it means for this station."""
-    station = Station.get_by_id(count.station_id)
+    m = store.m
+    station = m.Station.get_by_id(count.station_id)
     with store.writing():
         batch = _record_reads(store, count, [(code, scan_id)])
         key = next(iter(batch.items), None) or (batch.unknown[0] if batch.unknown else code.strip())
-        item = Item.get_by_id(batch.items[key]) if key in batch.items else None
+        item = m.Item.get_by_id(batch.items[key]) if key in batch.items else None
         rec = ledger.append(
+            store,
             "inventory_seen",
             store.now(),
             item=item.code if item else None,
@@ -308,30 +243,29 @@ def mark_seen(store: Store, count: InventoryCount, code: str, scan_id: str | Non
             actor=actor,
             data={"count": count.id, "code": code.strip(), "scan_id": scan_id, "known": item is not None},
         )
-    repeat = _t(store, "（重复）", " (again)") if key in batch.repeated else ""
+    repeat = Msg(" (again)") if key in batch.repeated else ""
     if item is None:
         return Outcome(
             "inventory_seen",
-            _t(store, f"清点：编码“{key}”未登记{repeat}", f"count: code {key!r} is not registered{repeat}"),
+            Msg("count: code “{code}” is not registered{repeat}", {"code": key, "repeat": repeat}),
             seq=rec.seq,
             extra={"count": count.id, "category": "unknown", "duplicate": bool(repeat)},
         )
     category = classify(station.name, SeenFacts(item.home.name, item.status))
-    notes = {
-        "found": ("", ""),
-        "misplaced": (f"，应存放于“{item.home.name}”", f"; its home is “{item.home.name}”"),
-        "out_but_seen": (
-            f"，登记为借给{item.holder.name if item.holder_id else '?'}，归还未扫描",
-            f"; recorded as out to {item.holder.name if item.holder_id else '?'}: a return never scanned",
-        ),
-        "not_in_stock": (f"，状态为{item.status}", f"; its status is {item.status}"),
-    }[category]
+    holder = item.holder.name if item.holder_id else "?"
+    note = SEEN_NOTES[category]
     return Outcome(
         "inventory_seen",
-        _t(
-            store,
-            f"清点：“{item.title}”（{item.code}）{notes[0]}{repeat}",
-            f"count: “{item.title}” ({item.code}){notes[1]}{repeat}",
+        Msg(
+            "count: “{title}” ({code}){note}{repeat}",
+            {
+                "title": item.title,
+                "code": item.code,
+                "note": Msg(note, {"home": item.home.name, "holder": holder, "state": item.status})
+                if note
+                else "",
+                "repeat": repeat,
+            },
         ),
         item=item,
         seq=rec.seq,
@@ -349,11 +283,12 @@ def mark_seen_batch(
     """A burst of reads (an RFID sweep of a safe) in one transaction and one ledger event."""
     if scan_ids is not None and len(scan_ids) != len(codes):
         raise ValueError("scan_ids must match codes one to one")
-    station = Station.get_by_id(count.station_id)
+    station = store.m.Station.get_by_id(count.station_id)
     reads = list(zip(codes, scan_ids or [None] * len(codes), strict=True))
     with store.writing():
         batch = _record_reads(store, count, reads)
         rec = ledger.append(
+            store,
             "inventory_seen",
             store.now(),
             station=station.name,
@@ -376,12 +311,9 @@ def mark_seen_batch(
     }
     return Outcome(
         "inventory_seen",
-        _t(
-            store,
-            f"清点：{batch.reads} 次读取，{len(batch.items)} 件物品（新 {new}），"
-            f"未登记编码 {len(batch.unknown)} 个",
-            f"count: {batch.reads} reads, {len(batch.items)} items ({new} new), "
-            f"{len(batch.unknown)} unknown codes",
+        Msg(
+            "count: {reads} reads, {items} items ({new} new), {unknown} unknown codes",
+            {"reads": batch.reads, "items": len(batch.items), "new": new, "unknown": len(batch.unknown)},
         ),
         seq=rec.seq,
         extra=extra,
@@ -390,63 +322,52 @@ def mark_seen_batch(
 
 def close_count(store: Store, station: Station, person: Person, actor: str) -> Outcome:
     """Close the open count at a station (only its starter or a custodian) and store its result."""
-    refusal: tuple[str, dict[str, Any]] | None = None
+    m = store.m
     with store.writing():
-        count = open_count(station)
+        count = open_count(store, station)
         if count is None:
-            raise Conflict(f"“{station.name}”没有正在进行的清点", f"no count is open at “{station.name}”")
-        if person.id != count.started_by_id and (person.role != "custodian" or not person.active):
-            refusal = ("count_close_not_allowed", {"starter": count.started_by.name, "person": person.name})
-        else:
-            result = _result(station, count)
-            now = store.now()
-            summary = {k: len(v) for k, v in result.items() if k != "found"} | {"found": len(result["found"])}
-            rec = ledger.append(
-                "count_closed",
-                now,
-                person=person.id,
-                station=station.name,
-                actor=actor,
-                data={
-                    "count": count.id,
-                    "expected": count.expected_count,
-                    "summary": summary,
-                    "codes": {k: [e["code"] for e in v] for k, v in result.items() if k != "found"},
-                },
-            )
-            InventoryCount.update(
-                open_key=None,
-                closed_by=person,
-                closed_at=now,
-                close_seq=rec.seq,
-                result=json.dumps(result, ensure_ascii=False),
-                found=summary["found"],
-                missing=summary["missing"],
-                misplaced=summary["misplaced"],
-                out_but_seen=summary["out_but_seen"],
-                unknown=summary["unknown"],
-                duplicates=summary["duplicates"],
-            ).where(InventoryCount.id == count.id).execute()
-    if refusal is not None:
-        raise refuse(
-            store,
-            "count_close",
-            refusal[0],
-            refusal[1],
-            actor=actor,
-            station=station.name,
-            person_id=person.id,
+            raise Conflict("no count is open at “{station}”", station=station.name)
+        decision = rules.decide_close_count(
+            actions_core.person_facts(store, person), _open_facts(store, count)
         )
-    s = summary
+        if isinstance(decision, Refusal):
+            raise _refuse(store, "count_close", decision, actor=actor, person=person, station=station)
+        result = _result(store, station, count)
+        now = store.now()
+        summary = {k: len(v) for k, v in result.items() if k != "found"} | {"found": len(result["found"])}
+        rec = ledger.append(
+            store,
+            "count_closed",
+            now,
+            person=person.id,
+            station=station.name,
+            actor=actor,
+            data={
+                "count": count.id,
+                "expected": count.expected_count,
+                "summary": summary,
+                "codes": {k: [e["code"] for e in v] for k, v in result.items() if k != "found"},
+            },
+        )
+        m.InventoryCount.update(
+            open_key=None,
+            closed_by=person.id,
+            closed_at=now,
+            close_seq=rec.seq,
+            result=json.dumps(result, ensure_ascii=False),
+            found=summary["found"],
+            missing=summary["missing"],
+            misplaced=summary["misplaced"],
+            out_but_seen=summary["out_but_seen"],
+            unknown=summary["unknown"],
+            duplicates=summary["duplicates"],
+        ).where(m.InventoryCount.id == count.id).execute()
     return Outcome(
         "command",
-        _t(
-            store,
-            f"{station.name}清点结束：在位 {s['found']}，缺失 {s['missing']}，错放 {s['misplaced']}，"
-            f"借出但在位 {s['out_but_seen']}，未登记编码 {s['unknown']}，重复 {s['duplicates']}",
-            f"count closed at {station.name}: found {s['found']}, missing {s['missing']}, "
-            f"misplaced {s['misplaced']}, out but seen {s['out_but_seen']}, unknown {s['unknown']}, "
-            f"duplicates {s['duplicates']}",
+        Msg(
+            "count closed at {station}: found {found}, missing {missing}, misplaced {misplaced}, "
+            "out but seen {out_but_seen}, unknown {unknown}, duplicates {duplicates}",
+            {"station": station.name, **summary},
         ),
         person=person,
         seq=rec.seq,
@@ -454,27 +375,27 @@ def close_count(store: Store, station: Station, person: Person, actor: str) -> O
     )
 
 
-def _result(station: Station, count: InventoryCount) -> dict[str, list[dict[str, Any]]]:
+def _result(store: Store, station: Station, count: InventoryCount) -> dict[str, list[dict[str, Any]]]:
     """Reconcile a count from its tables and describe each entry for the report."""
+    m = store.m
     expected = {
         code
         for (code,) in (
-            Item.select(Item.code)
-            .join(InventoryExpected, on=(InventoryExpected.item == Item.id))
-            .where(InventoryExpected.count == count)
+            m.Item.select(m.Item.code)
+            .join(m.InventoryExpected, on=(m.InventoryExpected.item == m.Item.id))
+            .where(m.InventoryExpected.count == count.id)
             .tuples()
         )
     }
     seen: dict[str, SeenFacts] = {}
     reads: dict[str, int] = {}
     unknown: dict[str, int] = {}
-    names = {s.id: s.name for s in Station.select(Station.id, Station.name)}
+    names = {s.id: s.name for s in m.Station.select(m.Station.id, m.Station.name)}
+    Seen = m.InventorySeen  # noqa: N806 - the store's table
     for key, item_id, n, home, status in (
-        InventorySeen.select(
-            InventorySeen.key, InventorySeen.item, InventorySeen.reads, Item.home, Item.status
-        )
-        .join(Item, peewee.JOIN.LEFT_OUTER, on=(InventorySeen.item == Item.id))
-        .where(InventorySeen.count == count)
+        Seen.select(Seen.key, Seen.item, Seen.reads, m.Item.home, m.Item.status)
+        .join(m.Item, peewee.JOIN.LEFT_OUTER, on=(Seen.item == m.Item.id))
+        .where(Seen.count == count.id)
         .tuples()
     ):
         if item_id is None:
@@ -483,7 +404,9 @@ def _result(station: Station, count: InventoryCount) -> dict[str, list[dict[str,
             seen[key] = SeenFacts(names[home], status)
             reads[key] = n
     r = reconcile(station.name, expected, seen, unknown, reads)
-    described = _describe(set(r.missing) | set(r.misplaced) | set(r.out_but_seen) | set(r.not_in_stock))
+    described = _describe(
+        store, set(r.missing) | set(r.misplaced) | set(r.out_but_seen) | set(r.not_in_stock)
+    )
     return {
         "found": [{"code": c} for c in r.found],
         "missing": [described[c] for c in r.missing],
@@ -495,15 +418,16 @@ def _result(station: Station, count: InventoryCount) -> dict[str, list[dict[str,
     }
 
 
-def _describe(item_codes: set[str]) -> dict[str, dict[str, Any]]:
-    names = {s.id: s.name for s in Station.select(Station.id, Station.name)}
+def _describe(store: Store, item_codes: set[str]) -> dict[str, dict[str, Any]]:
+    m = store.m
+    names = {s.id: s.name for s in m.Station.select(m.Station.id, m.Station.name)}
     people = {}
     out: dict[str, dict[str, Any]] = {}
     wanted = sorted(item_codes)
     for i in range(0, len(wanted), CHUNK):
-        for it in Item.select().where(Item.code.in_(wanted[i : i + CHUNK])):
+        for it in m.Item.select().where(m.Item.code.in_(wanted[i : i + CHUNK])):
             if it.holder_id and it.holder_id not in people:
-                people[it.holder_id] = Person.get_by_id(it.holder_id).name
+                people[it.holder_id] = m.Person.get_by_id(it.holder_id).name
             out[it.code] = {
                 "code": it.code,
                 "title": it.title,
@@ -518,9 +442,11 @@ def _describe(item_codes: set[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def report(count: InventoryCount, tz: ZoneInfo) -> dict[str, Any]:
-    """A count as JSON: its header, and its result once closed (its progress while open)."""
-    station = Station.get_by_id(count.station_id)
+def report(store: Store, count: InventoryCount, tz: ZoneInfo) -> dict[str, Any]:
+    """A count as JSON: its header, and its result once closed (its progress while open). A read."""
+    m = store.m
+    count = m.InventoryCount.get_by_id(count.id)
+    station = m.Station.get_by_id(count.station_id)
     data: dict[str, Any] = {
         "id": count.id,
         "station": station.name,
@@ -536,18 +462,9 @@ def report(count: InventoryCount, tz: ZoneInfo) -> dict[str, Any]:
         data["summary"] = {k: len(v) for k, v in result.items()}
         data["result"] = result
     else:
-        seen = InventorySeen.select().where(InventorySeen.count == count)
+        seen = m.InventorySeen.select().where(m.InventorySeen.count == count.id)
         data["progress"] = {
-            "seen_items": seen.where(InventorySeen.item.is_null(False)).count(),
-            "unknown": seen.where(InventorySeen.item.is_null()).count(),
+            "seen_items": seen.where(m.InventorySeen.item.is_null(False)).count(),
+            "unknown": seen.where(m.InventorySeen.item.is_null()).count(),
         }
     return data
-
-
-def last_count(station: Station) -> InventoryCount | None:
-    return (
-        InventoryCount.select()
-        .where(InventoryCount.station == station)
-        .order_by(InventoryCount.started_at.desc(), InventoryCount.id.desc())
-        .first()
-    )

@@ -25,8 +25,9 @@ from typing import Any
 import requests
 
 from custody import settings, vocab
+from custody.actions import notify as notify_actions
 from custody.errors import CustodyError
-from custody.ledger import chain as ledger
+from custody.messages import Msg
 from custody.models.closing import SweepRecord
 from custody.store.core import Store
 from custody.store.db import held_if_free
@@ -93,7 +94,7 @@ def _retrying(what: str, attempts: int, fn: Callable[[], None], sleep: Sleep) ->
         except NotifyError as exc:
             if n == attempts or getattr(exc, "final", False):
                 raise
-            log.warning("%s failed (attempt %s of %s): %s", what, n, attempts, exc.en)
+            log.warning("%s failed (attempt %s of %s): %s", what, n, attempts, exc.message("en"))
             sleep(min(30.0, 2.0 ** (n - 1)))
 
 
@@ -107,14 +108,9 @@ def post_webhook(url: str, payload: dict[str, Any], *, attempts: int = 3, sleep:
         try:
             resp = requests.post(url, json=payload, timeout=TIMEOUT, allow_redirects=False)
         except requests.RequestException as exc:
-            raise NotifyError(
-                f"无法连接推送地址 {url}：{exc}", f"cannot reach the webhook {url}: {exc}"
-            ) from None
+            raise NotifyError("cannot reach the webhook {url}: {error}", url=url, error=str(exc)) from None
         if resp.status_code >= 300:
-            err = NotifyError(
-                f"推送地址 {url} 回答 HTTP {resp.status_code}",
-                f"the webhook {url} answered HTTP {resp.status_code}",
-            )
+            err = NotifyError("the webhook {url} answered HTTP {status}", url=url, status=resp.status_code)
             err.final = resp.status_code < 500 and resp.status_code != 429  # type: ignore[attr-defined]
             raise err
 
@@ -125,28 +121,22 @@ def send_mail(ch: Channels, subject: str, body: str, *, attempts: int = 3, sleep
     """Send one message over SMTP: STARTTLS (unless turned off), then login if a user is set."""
     if ch.smtp_user and not ch.smtp_starttls:
         raise NotifyError(
-            "邮件设置了用户名却关闭了 STARTTLS：不以明文发送密码",
-            "an SMTP user is set but STARTTLS is off: refusing to send a password in clear text",
+            "an SMTP user is set but STARTTLS is off: refusing to send a password in clear text"
         )
     password = ""
     if ch.smtp_user:
         if not ch.smtp_password_file:
-            raise NotifyError(
-                "设置了 smtp_user 但未设置 smtp_password_file（密码文件）",
-                "smtp_user is set but smtp_password_file is not",
-            )
+            raise NotifyError("smtp_user is set but smtp_password_file is not")
         try:
             password = Path(ch.smtp_password_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise NotifyError(
-                f"无法读取邮件密码文件 {ch.smtp_password_file}：{exc.strerror}",
-                f"cannot read the SMTP password file {ch.smtp_password_file}: {exc.strerror}",
+                "cannot read the SMTP password file {file}: {error}",
+                file=ch.smtp_password_file,
+                error=exc.strerror,
             ) from None
         if not (password.isascii() and ch.smtp_user.isascii()):
-            raise NotifyError(
-                "邮件用户名和密码只能含 ASCII 字符（SMTP 登录的限制）",
-                "the SMTP user name and password must be ASCII (a limit of SMTP login)",
-            )
+            raise NotifyError("the SMTP user name and password must be ASCII (a limit of SMTP login)")
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = ch.smtp_from or f"custody@{ch.smtp_host}"
@@ -169,14 +159,16 @@ def send_mail(ch: Channels, subject: str, body: str, *, attempts: int = 3, sleep
                 smtp.send_message(msg)
         except smtplib.SMTPAuthenticationError as exc:
             err = NotifyError(
-                f"邮件服务器 {where} 拒绝登录（{ch.smtp_user}）：{exc.smtp_code}",
-                f"the mail server {where} refused the login of {ch.smtp_user}: {exc.smtp_code}",
+                "the mail server {server} refused the login of {user}: {code}",
+                server=where,
+                user=ch.smtp_user,
+                code=exc.smtp_code,
             )
             err.final = True  # type: ignore[attr-defined]
             raise err from None
         except (smtplib.SMTPException, OSError) as exc:
             raise NotifyError(
-                f"无法通过邮件服务器 {where} 发信：{exc}", f"cannot send mail through {where}: {exc}"
+                "cannot send mail through {server}: {error}", server=where, error=str(exc)
             ) from None
 
     _retrying(f"mail via {where}", attempts, once, sleep)
@@ -186,21 +178,23 @@ def send_mail(ch: Channels, subject: str, body: str, *, attempts: int = 3, sleep
 
 
 def compose(record: SweepRecord, data: dict[str, Any], lang: str) -> tuple[str, str]:
-    """Subject and plain-text body for a sweep record."""
+    """Subject and plain-text body for a sweep record, in `lang`."""
     from custody.reports.sweep import flag_name
 
-    station = record.station.name if record.station_id else ("所有站点" if lang != "en" else "all stations")
+    station = record.station.name if record.station_id else Msg("all stations").render(lang)
     n, safes = len(data["outstanding"]), data["unclosed_safes"]
-    if lang == "en":
-        subject = f"[closing sweep] {station} {record.day.isoformat()}: {n} item(s) out"
-        if safes:
-            subject += f", {len(safes)} safe(s) not closed in time"
-        lines = [f"Sweep at {data['at']} ({record.kind}), {station}.", ""]
-    else:
-        subject = f"【下班清查】{station} {record.day.isoformat()}：{n} 件未归还"
-        if safes:
-            subject += f"，{len(safes)} 个保密柜未按时关闭"
-        lines = [f"清查时间 {data['at']}，{station}。", ""]
+    subject = Msg(
+        "[closing sweep] {station} {day}: {n} item(s) out",
+        {"station": station, "day": record.day.isoformat(), "n": n},
+    ).render(lang)
+    if safes:
+        subject += Msg(", {safes} safe(s) not closed in time", {"safes": len(safes)}).render(lang)
+    lines = [
+        Msg(
+            "Sweep at {at} ({kind}), {station}.", {"at": data["at"], "kind": record.kind, "station": station}
+        ).render(lang),
+        "",
+    ]
     for o in data["outstanding"]:
         level = vocab.LEVEL_BY_SLUG[o["level"]].name(lang)
         holder = o["holder"]["name"] if o["holder"] else "?"
@@ -230,6 +224,7 @@ def payload(record: SweepRecord, data: dict[str, Any]) -> dict[str, Any]:
 
 def awaiting(store: Store) -> list[SweepRecord]:
     """Records whose notification is pending, or failed and still within its retry rounds."""
+    SweepRecord = store.m.SweepRecord  # noqa: N806 - the store's table
     return list(
         SweepRecord.select()
         .where(
@@ -257,11 +252,11 @@ def _deliver(store: Store, record: SweepRecord, sleep: Sleep) -> dict[str, str]:
     import json
 
     ch = Channels.load(store)
-    record = SweepRecord.get_by_id(record.id)
+    record = store.m.SweepRecord.get_by_id(record.id)
     data = json.loads(record.data)
     done = set(filter(None, record.notified.split(",")))
     results: dict[str, str] = {}
-    subject, body = compose(record, data, store.lang)
+    subject, body = compose(record, data, settings.get(store, "language"))
     for channel in ch.configured:
         if channel in done:
             continue
@@ -273,8 +268,8 @@ def _deliver(store: Store, record: SweepRecord, sleep: Sleep) -> dict[str, str]:
             results[channel] = "sent"
             done.add(channel)
         except NotifyError as exc:
-            log.error("sweep record %s: %s", record.id, exc.en)
-            results[channel] = exc.en
+            log.error("sweep record %s: %s", record.id, exc.message("en"))
+            results[channel] = exc.message("en")
         except Exception as exc:  # a channel must never take the record down with it
             log.exception("sweep record %s: %s failed", record.id, channel)
             results[channel] = f"{type(exc).__name__}: {exc}"
@@ -285,21 +280,15 @@ def _deliver(store: Store, record: SweepRecord, sleep: Sleep) -> dict[str, str]:
         status, error = (
             ("failed", "; ".join(f"{c}: {e}" for c, e in errors.items())) if errors else ("sent", "")
         )
-    with store.writing():
-        SweepRecord.update(
-            notify_status=status,
-            notify_attempts=SweepRecord.notify_attempts + 1,
-            notify_error=error,
-            notified=",".join(sorted(done)),
-        ).where(SweepRecord.id == record.id).execute()
-        if results:
-            ledger.append(
-                "notified" if not errors else "notify_failed",
-                store.now(),
-                station=record.station.name if record.station_id else None,
-                actor="notify",
-                data={"record": record.id, "channels": results},
-            )
+    notify_actions.record_notification(
+        store,
+        record,
+        status=status,
+        error=error,
+        notified=sorted(done),
+        results=results,
+        failed=bool(errors),
+    )
     return results
 
 
@@ -308,8 +297,7 @@ def send_test(store: Store, *, sleep: Sleep = time.sleep) -> tuple[str, ...]:
     ch = Channels.load(store)
     if not ch.configured:
         raise NotifyError(
-            "没有配置通知渠道：请设置 notify_webhook_url，或 smtp_host 与 smtp_to",
-            "no notification channel is configured: set notify_webhook_url, or smtp_host and smtp_to",
+            "no notification channel is configured: set notify_webhook_url, or smtp_host and smtp_to"
         )
     unit = settings.get(store, "unit_name")
     for channel in ch.configured:

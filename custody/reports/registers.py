@@ -23,7 +23,7 @@ from custody import settings, vocab
 from custody.closing.workdays import Calendar
 from custody.errors import InvalidInput
 from custody.ledger.chain import Record
-from custody.models.core import Approval, Event, Item, Person, Station, to_text
+from custody.models.core import Item, to_text
 from custody.store.core import Store
 
 CHUNK = 500
@@ -62,6 +62,7 @@ class Register:
 class Window:
     """What a register's rows are built from: the date range as ledger times, and name lookups."""
 
+    store: Store
     date_from: date
     date_to: date
     lo: str  # first instant, ledger text
@@ -77,6 +78,7 @@ class Window:
 
     def events(self, kinds: Iterable[str], *, until: str | None = None) -> list[Record]:
         """Ledger events of these kinds from the window's start to its end (or to `until`)."""
+        Event = self.store.m.Event  # noqa: N806 - the store's table
         q = (
             Event.select()
             .where(Event.kind.in_(tuple(kinds)) & (Event.at >= self.lo) & (Event.at < (until or self.hi)))
@@ -113,25 +115,25 @@ def spec_for(kind: str) -> RegisterSpec:
         if text.lower() == spec.slug or text in spec.aliases or text == spec.zh:
             return spec
     allowed = ", ".join(f"{s.slug} ({s.zh})" for s in REGISTERS.values())
-    raise InvalidInput(
-        f"未知的登记簿“{kind}”；可用：{allowed}", f"unknown register {kind!r}; allowed: {allowed}"
-    )
+    raise InvalidInput("unknown register “{kind}”; allowed: {allowed}", kind=kind, allowed=allowed)
 
 
 def build(store: Store, kind: str, date_from: date, date_to: date) -> Register:
     spec = spec_for(kind)
     if date_to < date_from:
         raise InvalidInput(
-            f"结束日期 {date_to} 早于开始日期 {date_from}", f"--to {date_to} is before --from {date_from}"
+            "--to {date_to} is before --from {date_from}", date_to=date_to, date_from=date_from
         )
     cal = Calendar.load(store)
+    m = store.m
     window = Window(
+        store,
         date_from,
         date_to,
         to_text(cal.day_start(date_from)),
         to_text(cal.day_start(date_to + timedelta(days=1))),
         cal.tz,
-        dict(Person.select(Person.id, Person.name).tuples()),
+        dict(m.Person.select(m.Person.id, m.Person.name).tuples()),
     )
     return Register(
         spec.slug,
@@ -156,11 +158,12 @@ def write_csv(reg: Register, path: Path, lang: str = "zh") -> None:
 # --- helpers over items -------------------------------------------------------------------
 
 
-def _items(codes: Iterable[str]) -> dict[str, Item]:
+def _items(store: Store, codes: Iterable[str]) -> dict[str, Item]:
+    m = store.m
     wanted = sorted(set(codes))
     out: dict[str, Item] = {}
     for i in range(0, len(wanted), CHUNK):
-        out.update((it.code, it) for it in Item.select().where(Item.code.in_(wanted[i : i + CHUNK])))
+        out.update((it.code, it) for it in m.Item.select().where(m.Item.code.in_(wanted[i : i + CHUNK])))
     return out
 
 
@@ -282,6 +285,7 @@ def _loans(w: Window) -> list[dict[str, str]]:
     codes = sorted({e.item for e in loans})
     returns: dict[str, list[Record]] = {}
     first_seq = min((e.seq for e in loans), default=0)
+    Event, Approval = w.store.m.Event, w.store.m.Approval  # noqa: N806 - the store's tables
     for i in range(0, len(codes), CHUNK):
         q = (
             Event.select()
@@ -294,7 +298,7 @@ def _loans(w: Window) -> list[dict[str, str]]:
             returns.setdefault(e.item, []).append(
                 Record(e.seq, e.at, e.kind, e.item, e.person, e.station, e.actor, e.data, e.prev_hash, e.hash)
             )
-    items = _items(codes)
+    items = _items(w.store, codes)
     approvals = {a.id: a.approver_id for a in Approval.select(Approval.id, Approval.approver)}
     rows = []
     for n, e in enumerate(loans, 1):
@@ -361,6 +365,7 @@ def _closing(w: Window) -> list[dict[str, str]]:
     closes = w.events(("safe_closed",))
     first = closes[0].at if closes else w.lo
     checks = {}
+    Event = w.store.m.Event  # noqa: N806 - the store's table
     for e in Event.select().where((Event.kind == "safe_checked") & (Event.at >= first)).order_by(Event.seq):
         checks.setdefault(json.loads(e.data).get("closed_seq"), e)
     rows = []
@@ -413,6 +418,7 @@ def _counts(w: Window) -> list[dict[str, str]]:
     starts = w.events(("count_started",))
     first = starts[0].at if starts else w.lo
     closes = {}
+    Event = w.store.m.Event  # noqa: N806 - the store's table
     for e in Event.select().where((Event.kind == "count_closed") & (Event.at >= first)).order_by(Event.seq):
         closes[json.loads(e.data)["count"]] = e
     rows = []
@@ -554,6 +560,8 @@ def review(store: Store, as_of: date | None = None, ahead_days: int = 0) -> list
     item was received here. Nothing is declassified: the list is for people to decide."""
     cal = Calendar.load(store)
     limit = (as_of or cal.local_day(store.now())) + timedelta(days=ahead_days)
+    m = store.m
+    Event, Item, Station = m.Event, m.Item, m.Station  # noqa: N806 - the store's tables
     started = {
         e.item: json.loads(e.data).get("received_on")
         for e in Event.select(Event.item, Event.data).where(Event.kind == "imported")

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from custody.ledger.chain import Record
 from custody.models.core import Item, Person
-from custody.reports.lookup import badge_of
+from custody.reports import lookup
+from custody.store.core import Store
 
 
 def iso(value: datetime | None, tz: ZoneInfo | None = None) -> str | None:
@@ -19,15 +20,19 @@ def iso(value: datetime | None, tz: ZoneInfo | None = None) -> str | None:
     return (value.astimezone(tz) if tz else value).isoformat(timespec="seconds")
 
 
-def person_json(p: Person | None, badge: Callable[[Person], str] = badge_of) -> dict[str, Any] | None:
-    """The person shape; `badge` finds the badge (the scan path remembers those it has loaded)."""
+def person_json(
+    store: Store, p: Person | None, badge: Callable[[Person], str] | None = None
+) -> dict[str, Any] | None:
+    """The person shape; `badge` finds the badge (the scan path remembers those it has loaded),
+    by default `lookup.badge_of`."""
     if p is None:
         return None
-    return {"name": p.name, "badge": badge(p), "role": p.role, "clearance": p.clearance, "dept": p.dept}
+    found = badge(p) if badge is not None else lookup.badge_of(store, p)
+    return {"name": p.name, "badge": found, "role": p.role, "clearance": p.clearance, "dept": p.dept}
 
 
 def item_json(
-    i: Item, tz: ZoneInfo | None = None, badge: Callable[[Person], str] = badge_of
+    store: Store, i: Item, tz: ZoneInfo | None = None, badge: Callable[[Person], str] | None = None
 ) -> dict[str, Any]:
     return {
         "code": i.code,
@@ -40,7 +45,7 @@ def item_json(
         "issuer": i.issuer,
         "home": i.home.name,
         "status": i.status,
-        "holder": person_json(i.holder, badge) if i.holder_id else None,
+        "holder": person_json(store, i.holder, badge) if i.holder_id else None,
         "since": iso(i.since, tz),
         "location": i.location.name if i.location_id else None,
     }

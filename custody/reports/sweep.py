@@ -29,13 +29,14 @@ from custody.errors import InvalidInput
 from custody.ledger import chain as ledger
 from custody.ledger import replay
 from custody.messages.catalog import FLAG_NAMES, flag_name  # noqa: F401 - part of this module's interface
-from custody.models.core import Event, Item, Person, Station, to_text
+from custody.models.core import to_text
 from custody.reports import lookup
+from custody.reports.out import OUT_STATUSES, out_key
 from custody.reports.shapes import iso
 from custody.store.core import Store
 from custody.store.db import is_sqlite
 
-OUTSTANDING_STATUSES = ("out",)  # statuses a sweep lists; "lost" joins with its rule (P19)
+OUTSTANDING_STATUSES = OUT_STATUSES  # statuses a sweep lists (`reports.out`)
 
 
 @dataclass(frozen=True)
@@ -149,26 +150,30 @@ def sweep(store: Store, at: datetime | None = None, station: str | None = None) 
     now = store.now()
     if at is not None:
         if at.tzinfo is None:
-            raise InvalidInput("清查时间须带时区", "the sweep time needs a time zone")
+            raise InvalidInput("the sweep time needs a time zone")
         if at > now:
             tz = ZoneInfo(settings.get(store, "timezone"))
             raise InvalidInput(
-                f"清查时间 {iso(at, tz)} 在将来（现在是 {iso(now, tz)}）：只能查询现在或过去",
-                f"sweep time {iso(at, tz)} is in the future (it is now {iso(now, tz)}): "
-                "only the present or the past can be swept",
+                "sweep time {at} is in the future (it is now {now}): only the present or the past can be swept",
+                at=iso(at, tz),
+                now=iso(now, tz),
             )
-    home = lookup.station(station) if station else None
+    home = lookup.station(store, station) if station else None
     moment = now if at is None else at
-    rows = present_items(home.id if home else None) if at is None or at == now else replayed_items(at)
+    rows = (
+        present_items(store, home.id if home else None)
+        if at is None or at == now
+        else replayed_items(store, at)
+    )
     if home is not None:
         rows = [o for o in rows if o.home == home.name]
     return assemble(store, moment, rows, station=home.name if home else None)
 
 
-def present_items(home_id: int | None = None) -> list[Outstanding]:
+def present_items(store: Store, home_id: int | None = None) -> list[Outstanding]:
     """Items not home now: an index lookup on `item.status` (plain SQL: thousands of rows, no model objects)."""
-    db = Item._meta.database
-    names = {s.id: s.name for s in Station.select(Station.id, Station.name)}
+    db, m = store.db, store.m
+    names = {s.id: s.name for s in m.Station.select(m.Station.id, m.Station.name)}
     sql = (
         "SELECT code, title, kind, level, period, copy_no, doc_no, issuer, home_id, status, holder_id, since,"
         f" location_id FROM item WHERE status IN ({', '.join('?' * len(OUTSTANDING_STATUSES))})"
@@ -212,7 +217,7 @@ def present_items(home_id: int | None = None) -> list[Outstanding]:
     ]
 
 
-def replayed_items(at: datetime) -> list[Outstanding]:
+def replayed_items(store: Store, at: datetime) -> list[Outstanding]:
     """Items not home at `at`, from the ledger as it stood then.
 
     Two steps, both over the ledger alone. First the database finds, for every item, its last
@@ -223,9 +228,9 @@ def replayed_items(at: datetime) -> list[Outstanding]:
     """
     until = to_text(at)
     states: dict[str, replay.ItemState] = {}
-    candidates = _candidates(until)
+    candidates = _candidates(store, until)
     for i in range(0, len(candidates), CHUNK):
-        states.update(replay.replay(_histories(candidates[i : i + CHUNK], until)))
+        states.update(replay.replay(_histories(store, candidates[i : i + CHUNK], until)))
     return [
         Outstanding(
             s.code,
@@ -308,13 +313,12 @@ def settling_kinds() -> tuple[str, ...]:
 def _sql(db: Any, sql: str) -> str:
     """SQLite: scan the table itself (faster than through an index for a whole-ledger group);
     PostgreSQL: its own placeholders."""
-    real = db.obj if isinstance(db, peewee.DatabaseProxy) else db
-    return sql if is_sqlite(real) else sql.replace("?", "%s").replace(" NOT INDEXED", "")
+    return sql if is_sqlite(db) else sql.replace("?", "%s").replace(" NOT INDEXED", "")
 
 
-def _candidates(until: str) -> list[str]:
+def _candidates(store: Store, until: str) -> list[str]:
     """Items whose last state-changing event at or before `until` may leave them outstanding."""
-    db = Event._meta.database
+    db = store.db
     kinds = tuple(replay.APPLY)
     settling = settling_kinds()
     sql = _sql(
@@ -329,8 +333,8 @@ def _candidates(until: str) -> list[str]:
     return [code for (code,) in db.execute_sql(sql, [until, *kinds, *settling]).fetchall()]
 
 
-def _histories(codes: list[str], until: str) -> list[ledger.Record]:
-    db = Event._meta.database
+def _histories(store: Store, codes: list[str], until: str) -> list[ledger.Record]:
+    db = store.db
     kinds = tuple(replay.APPLY)
     sql = _sql(
         db,
@@ -346,7 +350,8 @@ def assemble(store: Store, at: datetime, rows: Iterable[Outstanding], station: s
     """Flag, judge overdue and order the rows; add the safes not closed in time."""
     cal = Calendar.load(store)
     facts = SweepFacts(at=at, reading_limit=timedelta(minutes=settings.get(store, "reading_limit_minutes")))
-    closing = {s.name: s.closing_time for s in Station.select(Station.name, Station.closing_time)}
+    m = store.m
+    closing = {s.name: s.closing_time for s in m.Station.select(m.Station.name, m.Station.closing_time)}
     last_closing = {name: cal.last_closing(ct, at) for name, ct in closing.items()}
     entries = []
     for o in rows:
@@ -359,21 +364,17 @@ def assemble(store: Store, at: datetime, rows: Iterable[Outstanding], station: s
             and o.since < last
         )
         entries.append(Entry(o, overdue, flags))
-    entries.sort(
-        key=lambda e: (
-            -vocab.LEVEL_BY_SLUG[e.item.level].rank,
-            e.item.since or datetime.max.replace(tzinfo=at.tzinfo),
-            e.item.code,
-        )
-    )
-    return Sweep(at=at, station=station, entries=entries, safes=unclosed_safes(cal, at, station))
+    entries.sort(key=lambda e: out_key(e.item.level, e.item.since, e.item.code))  # THE order (`reports.out`)
+    return Sweep(at=at, station=station, entries=entries, safes=unclosed_safes(store, cal, at, station))
 
 
-def unclosed_safes(cal: Calendar, at: datetime, station: str | None = None) -> list[SafeFlag]:
+def unclosed_safes(store: Store, cal: Calendar, at: datetime, station: str | None = None) -> list[SafeFlag]:
     """Safes past closing time plus grace on a working day with no close before that (from the ledger)."""
     day = cal.local_day(at)
     if not cal.is_working_day(day):
         return []
+    m = store.m
+    Event, Station = m.Event, m.Station  # noqa: N806 - the store's tables
     q = Station.select().where(Station.kind == "safe").order_by(Station.name)
     if station is not None:
         q = q.where(Station.name == station)
@@ -409,13 +410,12 @@ def unclosed_safes(cal: Calendar, at: datetime, station: str | None = None) -> l
 # --- shapes -------------------------------------------------------------------
 
 
-def people(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+def people(store: Store, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """Person JSON (DESIGN.md) for the given ids, in a few queries."""
     wanted = set(ids)
     if not wanted:
         return {}
-    db = Person._meta.database
-    rows = db.execute_sql(
+    rows = store.db.execute_sql(
         "SELECT p.id, p.name, p.role, p.clearance, p.dept, t.code FROM person p"
         " LEFT JOIN tag t ON t.person_id = p.id AND t.kind = 'badge'"
     )
@@ -426,12 +426,13 @@ def people(ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     }
 
 
-def to_json(s: Sweep, tz: ZoneInfo) -> dict[str, Any]:
+def to_json(store: Store, s: Sweep, tz: ZoneInfo) -> dict[str, Any]:
     """The Sweep shape of DESIGN.md: {"at", "outstanding", "counts"}, plus the station it is limited
     to and the safes not closed in time."""
     who = people(
+        store,
         [e.item.holder for e in s.entries if e.item.holder is not None]
-        + [f.closed_by for f in s.safes if f.closed_by is not None]
+        + [f.closed_by for f in s.safes if f.closed_by is not None],
     )
     outstanding = []
     for e in s.entries:
@@ -516,3 +517,26 @@ def to_csv(data: dict[str, Any]) -> str:
             ]
         )
     return buf.getvalue()
+
+
+def home_items_out(store: Store, station_id: int) -> list[dict[str, Any]]:
+    """The items whose home is this station and which are out, longest out first (the close-safe
+    command's list): code, title, level, holder's name, since."""
+    m = store.m
+    rows = (
+        m.Item.select(m.Item.code, m.Item.title, m.Item.level, m.Item.since, m.Person.name)
+        .join(m.Person, peewee.JOIN.LEFT_OUTER, on=(m.Item.holder == m.Person.id))
+        .where((m.Item.home == station_id) & (m.Item.status.in_(OUTSTANDING_STATUSES)))
+        .order_by(m.Item.since, m.Item.code)
+        .tuples()
+    )
+    return [
+        {
+            "code": code,
+            "title": title,
+            "level": level,
+            "holder": holder or "",
+            "since": to_text(since) if since else None,
+        }
+        for code, title, level, since, holder in rows
+    ]

@@ -24,13 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from custody.actions import closing, inventory
 from custody.actions import core as actions
-from custody.actions import inventory
-from custody.actions.core import Outcome
-from custody.closing import schedule as closing
+from custody.actions import scan as scan_actions
+from custody.actions.outcome import Outcome
 from custody.errors import CustodyError, Refused
-from custody.messages.catalog import render
-from custody.models.scan import Scan
+from custody.messages import N_, translate
+from custody.messages.catalog import text
 
 if TYPE_CHECKING:
     from custody.scan.station import ScanContext
@@ -41,13 +41,12 @@ PREFIX = actions.COMMAND_PREFIX
 @dataclass(frozen=True)
 class Command:
     code: str
-    zh: str
-    en: str
+    caption_id: str  # the caption's message id (English; Chinese in zh/scan.po)
     needs_session: bool
     run: Callable[[ScanContext], Outcome]
 
     def caption(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
+        return translate(self.caption_id, lang)
 
 
 def is_command(code: str) -> bool:
@@ -57,9 +56,8 @@ def is_command(code: str) -> bool:
 def run(ctx: ScanContext, code: str) -> Outcome:
     """Carry out a command code at the context's station (inside the scan's transaction)."""
     command = BY_CODE.get(code.strip().upper())
-    lang = ctx.store.lang
     if command is None:
-        return Outcome("unknown", render("unknown_command", lang, code=code, allowed=", ".join(BY_CODE)))
+        return Outcome("unknown", text("unknown_command", code=code, allowed=", ".join(BY_CODE)))
     if command.needs_session and ctx.session is None:
         return actions.record_scan_refusal(
             ctx.store,
@@ -80,12 +78,11 @@ def sheet_rows(lang: str = "zh") -> tuple[tuple[str, str], ...]:
 
 
 def end_session(ctx: ScanContext) -> Outcome:
-    lang = ctx.store.lang
     if ctx.session is None:
-        return Outcome("command", render("no_session_open", lang))
+        return Outcome("command", text("no_session_open"))
     person = ctx.session.person
     ctx.end_session()
-    return Outcome("command", render("session_ended", lang, person=person.name), person=person)
+    return Outcome("command", text("session_ended", person=person.name), person=person)
 
 
 UNDOABLE = ("checked_out", "returned", "approved", "inventory_seen")
@@ -95,6 +92,7 @@ def undo_last(ctx: ScanContext) -> Outcome:
     """Cancel the session's last check-out, return or approval that is not cancelled yet."""
     assert ctx.session is not None
     session, store = ctx.session, ctx.store
+    Scan = store.m.Scan  # noqa: N806 - the store's table
     last = (
         Scan.select()
         .where((Scan.session == session.uid) & Scan.outcome.in_(UNDOABLE) & Scan.undone_by.is_null())
@@ -129,7 +127,7 @@ def undo_last(ctx: ScanContext) -> Outcome:
             action="undo",
         )
     if out.outcome != "refused":
-        Scan.update(undone_by=ctx.scan.scan_id).where(Scan.id == last.id).execute()
+        scan_actions.mark_undone(store, last.id, ctx.scan.scan_id)
     return out
 
 
@@ -141,12 +139,12 @@ def _closing_call(function: Callable[..., Outcome]) -> Callable[[ScanContext], O
         try:
             out: Outcome = function(ctx.store, ctx.station, ctx.session.person, ctx.actor)
         except Refused as exc:  # already recorded by the closing-time module (P24)
-            return Outcome("refused", exc.message(ctx.store.lang), exc.reason, person=ctx.session.person)
+            return Outcome("refused", exc.msg, exc.reason, person=ctx.session.person, rule=exc.rule)
         except CustodyError as exc:  # e.g. no count is open: nothing was written; record why not
             return actions.record_scan_refusal(
                 ctx.store,
                 "command_refused",
-                {"command": ctx.scan.code.upper(), "why": exc.message(ctx.store.lang)},
+                {"command": ctx.scan.code.upper(), "why": exc.msg},
                 actor=ctx.actor,
                 person=ctx.session.person_id,
                 station=ctx.station.name,
@@ -157,28 +155,10 @@ def _closing_call(function: Callable[..., Outcome]) -> Callable[[ScanContext], O
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("CMD-END", "结束会话", "End the session", False, end_session),
-    Command("CMD-UNDO", "撤销上一次扫描", "Undo the last scan", True, undo_last),
-    Command(
-        "CMD-COUNT-START",
-        "开始清点",
-        "Start an inventory count",
-        True,
-        _closing_call(inventory.start_count),
-    ),
-    Command(
-        "CMD-COUNT-END",
-        "结束清点",
-        "End the inventory count",
-        True,
-        _closing_call(inventory.close_count),
-    ),
-    Command(
-        "CMD-CLOSE-SAFE",
-        "下班关闭保密柜",
-        "Close the safe for the night",
-        True,
-        _closing_call(closing.close_safe),
-    ),
+    Command("CMD-END", N_("End the session"), False, end_session),
+    Command("CMD-UNDO", N_("Undo the last scan"), True, undo_last),
+    Command("CMD-COUNT-START", N_("Start an inventory count"), True, _closing_call(inventory.start_count)),
+    Command("CMD-COUNT-END", N_("End the inventory count"), True, _closing_call(inventory.close_count)),
+    Command("CMD-CLOSE-SAFE", N_("Close the safe for the night"), True, _closing_call(closing.close_safe)),
 )
 BY_CODE = {c.code: c for c in COMMANDS}

@@ -21,9 +21,9 @@ import peewee
 from custody import settings
 from custody.actions import core as actions
 from custody.errors import Conflict
-from custody.models.closing import ClosingCheck, InventoryCount
-from custody.models.core import Item, Person, Setting, Station, Tag
-from custody.models.scan import Scan, StationSession
+from custody.models import Models
+from custody.models.core import Item, Person, Station, Tag
+from custody.models.scan import StationSession
 from custody.reports import lookup
 from custody.store import fastsql
 from custody.store.core import Store
@@ -39,24 +39,26 @@ class ScanIdTaken(Conflict):
 # --- people and settings ------------------------------------------------------------
 
 PERSON = fastsql.Compiled(
-    lambda: Person.select(Person, lookup.badge_column()).where(Person.id == fastsql.param("id")).limit(1)
+    lambda m: (
+        m.Person.select(m.Person, lookup.badge_column(m)).where(m.Person.id == fastsql.param("id")).limit(1)
+    )
 )
 
 
 def load_person(store: Store, person_id: int, badges: dict[int, str] | None = None) -> Person:
     """A person by id, and their badge into `badges` (one query compiled once: a tenth of the cost
     of building `Person.get_by_id`)."""
-    rows = PERSON.objects(store.db, id=person_id)
+    rows = PERSON.objects(store, id=person_id)
     if not rows:
-        raise Person.DoesNotExist(f"no person with id {person_id}")
+        raise store.m.Person.DoesNotExist(f"no person with id {person_id}")
     person, badge = rows[0]
     if badges is not None:
         badges[person_id] = badge or ""
     return person  # type: ignore[no-any-return]
 
 
-def _setting_column(key: str) -> peewee.Node:
-    return Setting.select(Setting.value).where(Setting.key == key).alias(key)
+def _setting_column(m: Models, key: str) -> peewee.Node:
+    return m.Setting.select(m.Setting.value).where(m.Setting.key == key).alias(key)
 
 
 def _setting(value: str | None, key: str) -> Any:
@@ -64,9 +66,9 @@ def _setting(value: str | None, key: str) -> Any:
 
 
 STATION_AND_LANGUAGE = fastsql.Compiled(
-    lambda: (
-        Station.select(Station, _setting_column("language"))
-        .where(Station.token_hash == fastsql.param("hash"))
+    lambda m: (
+        m.Station.select(m.Station, _setting_column(m, "language"))
+        .where(m.Station.token_hash == fastsql.param("hash"))
         .limit(1)
     )
 )
@@ -77,7 +79,7 @@ def station_and_language(store: Store, token: str) -> tuple[Station | None, str]
     setting, in one query: a request's first read. Without a station, the language is the default."""
     if not token:
         return None, DEFAULTS["language"]
-    rows = STATION_AND_LANGUAGE.objects(store.db, hash=actions._hash_token(token))
+    rows = STATION_AND_LANGUAGE.objects(store, hash=actions.hash_token(token))
     if not rows:
         return None, DEFAULTS["language"]
     station, language = rows[0]
@@ -103,9 +105,9 @@ class Target:
     item_status: str | None
     loaded: Item | None = field(default=None, compare=False, repr=False)  # as `lookup.item` loads it
 
-    def item(self) -> Item:
+    def item(self, store: Store) -> Item:
         assert self.item_id is not None
-        return Item.get_by_id(self.item_id)
+        return store.m.Item.get_by_id(self.item_id)  # type: ignore[no-any-return]
 
 
 def _target(tag: Tag, item: Item | None) -> Target:
@@ -114,10 +116,10 @@ def _target(tag: Tag, item: Item | None) -> Target:
     return Target(tag.person_id, tag.item_id, item.code, item.status, item)
 
 
-def resolve(code: str) -> Target | None:
+def resolve(store: Store, code: str) -> Target | None:
     """The tag a code names through `lookup.tag_for_scan` (exactly, in other letter case, an EM4100
     tag in its other form); the station state has looked for the exact code already."""
-    tag = lookup.tag_for_scan(code)
+    tag = lookup.tag_for_scan(store, code)
     if tag is None:
         return None
     if tag.person_id is not None:
@@ -128,7 +130,16 @@ def resolve(code: str) -> Target | None:
 # --- the station's state ------------------------------------------------------------
 
 
-def _station_state_query() -> peewee.Query:
+def _station_state_query(m: Models) -> peewee.Query:
+    Station, StationSession, Person, Scan, Tag, Item = (  # noqa: N806 - the store's tables
+        m.Station,
+        m.StationSession,
+        m.Person,
+        m.Scan,
+        m.Tag,
+        m.Item,
+    )
+    InventoryCount, ClosingCheck = m.InventoryCount, m.ClosingCheck  # noqa: N806
     home, holder, location = Station.alias(), Person.alias(), Station.alias()
     return (
         Station.select(
@@ -137,14 +148,15 @@ def _station_state_query() -> peewee.Query:
             Person,
             Scan.station,
             Scan.answer,
-            lookup.badge_column(),
+            lookup.badge_column(m),
             Tag,
             Item,
             home,
             holder,
             location,
-            _setting_column("session_timeout_seconds"),
-            _setting_column("timezone"),
+            _setting_column(m, "session_timeout_seconds"),
+            _setting_column(m, "timezone"),
+            _setting_column(m, "language"),
             InventoryCount.select(peewee.SQL("1"))
             .where(InventoryCount.open_key == Station.id)
             .alias("counting"),
@@ -181,6 +193,7 @@ class StationState:
     badge: str | None
     timeout_seconds: int
     timezone: str
+    language: str  # the `language` setting: station answers are rendered (and stored) in it
     counting: bool
     closing_unchecked: bool
     stored: tuple[int, str] | None  # station id and answer stored for the scan_id
@@ -193,17 +206,14 @@ class StationState:
             return None
         station_id, text = self.stored
         if station_id != station.id:
-            raise ScanIdTaken(
-                f"扫描编号 {scan_id} 已被其他站点使用",
-                f"scan_id {scan_id} was already used by another station",
-            )
+            raise ScanIdTaken("scan_id {scan_id} was already used by another station", scan_id=scan_id)
         answer: dict[str, Any] = json.loads(text)
         answer["duplicate"] = True
         return answer
 
-    def target(self, code: str) -> Target | None:
+    def target(self, store: Store, code: str) -> Target | None:
         """What the scanned code names: the exact tag read with the state, else `resolve`."""
-        return _target(self.tag, self.item) if self.tag is not None else resolve(code)
+        return _target(self.tag, self.item) if self.tag is not None else resolve(store, code)
 
     def live_session(
         self, at: datetime, timeout: timedelta, people: dict[int, Person], badges: dict[int, str]
@@ -237,10 +247,11 @@ def station_state(store: Store, station: Station, scan_id: str, code: str = "") 
             badge,
             timeout,
             timezone,
+            language,
             counting,
             unchecked,
         ),
-    ) = STATION_STATE.objects(store.db, station=station.id, scan_id=scan_id, code=code)
+    ) = STATION_STATE.objects(store, station=station.id, scan_id=scan_id, code=code)
     if item is not None:
         lookup.place(item, home, holder, location)
     return StationState(
@@ -249,6 +260,7 @@ def station_state(store: Store, station: Station, scan_id: str, code: str = "") 
         badge,
         _setting(timeout, "session_timeout_seconds"),
         _setting(timezone, "timezone"),
+        _setting(language, "language"),
         counting is not None,
         unchecked is not None,
         (stored.station_id, stored.answer) if stored is not None else None,

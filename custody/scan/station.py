@@ -20,9 +20,7 @@ exception for the custodian.
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,19 +30,17 @@ from zoneinfo import ZoneInfo
 import peewee
 
 from custody import codes
+from custody.actions import closing, inventory
 from custody.actions import core as actions
-from custody.actions import inventory
-from custody.actions.core import Outcome
-from custody.closing import schedule as closing
+from custody.actions import scan as scan_actions
+from custody.actions.outcome import Outcome
 from custody.ledger import replay
-from custody.messages.catalog import render
-from custody.models.core import Event, Item, Person, Station, to_text
-from custody.models.scan import Scan, StationSession
+from custody.messages.catalog import text
+from custody.models.core import Item, Person, Station, to_text
 from custody.reports import lookup, shapes
 from custody.rules import loans as policy
 from custody.scan import commands
 from custody.scan.state import CLOCK_SKEW, StationState, Target, load_person, station_state
-from custody.store import fastsql
 from custody.store.core import Store
 from custody.store.db import write_grouped
 
@@ -52,7 +48,7 @@ log = logging.getLogger(__name__)
 
 OUTCOMES = ("badge", "approved", "checked_out", "returned", "command", "inventory_seen", "refused", "unknown")
 LATE_AFTER = timedelta(seconds=60)  # a scan arriving later than this after scanned_at is "late"
-MAX_CODE_LENGTH = 128
+MAX_CODE_LENGTH = scan_actions.MAX_CODE_LENGTH
 MAX_BATCH = 100
 
 
@@ -95,7 +91,8 @@ class Session:
 
 @dataclass
 class ScanContext:
-    """What one scan's processing shares: the store (in the reader's language), where and when."""
+    """What one scan's processing shares: the store, where and when, and the language its answer is
+    given (and stored) in (the `language` setting, read with the station's state)."""
 
     store: Store
     station: Station
@@ -105,6 +102,7 @@ class ScanContext:
     late: bool
     timeout: timedelta
     tz: ZoneInfo
+    lang: str = "zh"
     session: Session | None = None
     session_uid: str | None = None
     exception: str | None = None
@@ -128,14 +126,7 @@ class ScanContext:
         return self.session.person if self.session is not None else None
 
     def open_session(self, person: Person) -> Session:
-        _sql(self.store, "DELETE FROM station_session WHERE station_id = ?", (self.station.id,))
-        uid = uuid.uuid4().hex
-        sid = fastsql.insert(
-            self.store.db,
-            "INSERT INTO station_session (station_id, person_id, opened_at, "
-            "last_scan_at, approver_id, uid) VALUES (?, ?, ?, ?, NULL, ?)",
-            (self.station.id, person.id, to_text(self.at), to_text(self.at), uid),
-        )
+        sid, uid = scan_actions.open_session(self.store, self.station.id, person.id, self.at)
         self.people[person.id] = person
         self.session = Session(
             self.store, sid, uid, person.id, None, self.at, self.at, self.people, self.badges
@@ -145,12 +136,14 @@ class ScanContext:
 
     def end_session(self) -> None:
         if self.session is not None:
-            StationSession.delete().where(StationSession.id == self.session.id).execute()
+            scan_actions.end_session(self.store, self.session.id)
             self.session = None
 
     def set_approver(self, approver: Person | None) -> None:
         assert self.session is not None
-        StationSession.update(approver=approver).where(StationSession.id == self.session.id).execute()
+        scan_actions.set_session_approver(
+            self.store, self.session.id, approver.id if approver is not None else None
+        )
         self.session.approver_id = approver.id if approver is not None else None
         if approver is not None:
             self.session.people[approver.id] = approver
@@ -158,12 +151,12 @@ class ScanContext:
     def badge(self, person: Person) -> str:
         """A person's badge, looked up once per scan."""
         if person.id not in self.badges:
-            self.badges[person.id] = lookup.badge_of(person)
+            self.badges[person.id] = lookup.badge_of(self.store, person)
         return self.badges[person.id]
 
     def person_json(self, person: Person | None) -> dict[str, Any] | None:
         """DESIGN.md's person shape, looking each badge up once per scan."""
-        return shapes.person_json(person, badge=self.badge)
+        return shapes.person_json(self.store, person, badge=self.badge)
 
 
 # --- entry points -----------------------------------------------------------------
@@ -204,12 +197,6 @@ def submit_batch(store: Store, station: Station, scans: Sequence[ScanInput]) -> 
     raise AssertionError("unreachable")
 
 
-def _sql(store: Store, sql: str, params: Sequence[Any] = ()) -> Any:
-    """Raw SQL on the scan path (peewee builds each query afresh: several times the cost of SQLite's work).
-    Written with `?` placeholders; PostgreSQL gets `%s`."""
-    return fastsql.execute(store.db, sql, params)
-
-
 # --- one scan ---------------------------------------------------------------------
 
 
@@ -226,6 +213,7 @@ def _process(store: Store, station: Station, scan: ScanInput, state: StationStat
         late=scanned is not None and now - scanned > LATE_AFTER,
         timeout=timedelta(seconds=state.timeout_seconds),
         tz=ZoneInfo(state.timezone),
+        lang=state.language,
         counting=state.counting,
         closing_unchecked=state.closing_unchecked,
     )
@@ -245,7 +233,7 @@ def _process(store: Store, station: Station, scan: ScanInput, state: StationStat
         ctx.session_uid = row.uid
     code = scan.code.strip()
     is_command = commands.is_command(code)
-    target = None if is_command else state.target(code)
+    target = None if is_command else state.target(store, code)
     out = _late_conflict(ctx, code, target) if ctx.late else None
     if out is None:
         ctx.touched = True
@@ -260,13 +248,13 @@ def _process(store: Store, station: Station, scan: ScanInput, state: StationStat
         else:
             out = _item(ctx, target)
     if ctx.touched and ctx.session is not None and ctx.session.last_scan_at < at:
-        _sql(store, "UPDATE station_session SET last_scan_at = ? WHERE id = ?", (to_text(at), ctx.session.id))
+        scan_actions.touch_session(store, ctx.session.id, at)
     outcome = out.outcome if out.outcome in OUTCOMES else "command"
     if outcome != out.outcome:
         log.debug("outcome %s answered as command", out.outcome)
-    message = out.message
+    message = out.message(ctx.lang)
     if ctx.late and ctx.exception is None:
-        message += render("late_note", store.lang, scanned_at=shapes.iso(scanned, ctx.tz))
+        message += text("late_note", scanned_at=shapes.iso(scanned, ctx.tz)).render(ctx.lang)
     answer = {
         "scan_id": scan.scan_id,
         "outcome": outcome,
@@ -275,24 +263,22 @@ def _process(store: Store, station: Station, scan: ScanInput, state: StationStat
         "person": ctx.person_json(ctx.session_person() or out.person),
         "duplicate": False,
     }
-    _sql(
+    scan_actions.store_scan(
         store,
-        "INSERT INTO scan (scan_id, station_id, code, scanned_at, received_at, at, outcome, reason, answer, "
-        "event_seq, late, exception, session, undone_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-        (
-            scan.scan_id,
-            station.id,
-            code[:MAX_CODE_LENGTH],
-            to_text(scanned) if scanned else None,
-            to_text(now),
-            to_text(at),
-            outcome,
-            out.reason,
-            json.dumps(answer, ensure_ascii=False),
-            out.seq or None,
-            ctx.late,
-            ctx.exception,
-            ctx.session_uid,
+        scan_actions.ScanRow(
+            scan_id=scan.scan_id,
+            station_id=station.id,
+            code=code,
+            scanned_at=scanned,
+            received_at=now,
+            at=at,
+            outcome=outcome,
+            reason=out.reason,
+            answer=answer,
+            event_seq=out.seq or None,
+            late=ctx.late,
+            exception=ctx.exception,
+            session=ctx.session_uid,
         ),
     )
     return answer
@@ -300,15 +286,16 @@ def _process(store: Store, station: Station, scan: ScanInput, state: StationStat
 
 def _item_json(ctx: ScanContext, item: Item) -> dict[str, Any]:
     """The item shape; badges are looked up once per scan (the holder is usually the answer's person)."""
-    return shapes.item_json(item, ctx.tz, badge=ctx.badge)
+    return shapes.item_json(ctx.store, item, ctx.tz, badge=ctx.badge)
 
 
 def _late_conflict(ctx: ScanContext, code: str, target: Target | None) -> Outcome | None:
     """A late scan that would act on a world that has moved on: recorded, not applied."""
-    item = target.item() if target is not None and target.item_id is not None else None
-    lang = ctx.store.lang
-    if Scan.select().where((Scan.station == ctx.station) & (Scan.at > ctx.at)).exists():
-        conflict, why = "station_moved_on", render("late_station_moved_on", lang)
+    m = ctx.store.m
+    Scan, Event = m.Scan, m.Event  # noqa: N806 - the store's tables
+    item = target.item(ctx.store) if target is not None and target.item_id is not None else None
+    if Scan.select().where((Scan.station == ctx.station.id) & (Scan.at > ctx.at)).exists():
+        conflict, why = "station_moved_on", text("late_station_moved_on")
     elif item is not None and (
         Event.select()
         .where(
@@ -320,7 +307,7 @@ def _late_conflict(ctx: ScanContext, code: str, target: Target | None) -> Outcom
         .exists()
     ):
         conflict = "item_changed"
-        why = render("late_item_changed", lang, code=item.code, title=item.title)
+        why = text("late_item_changed", code=item.code, title=item.title)
     else:
         return None
     ctx.exception = conflict
@@ -352,7 +339,7 @@ def _unrecognised(ctx: ScanContext, code: str) -> Outcome:
             person=ctx.session.person_id if ctx.session else None,
             station=ctx.station.name,
         )
-    return Outcome("unknown", render("unknown_code", ctx.store.lang, code=code))
+    return Outcome("unknown", text("unknown_code", code=code))
 
 
 def _badge(ctx: ScanContext, person: Person) -> Outcome:
@@ -362,18 +349,18 @@ def _badge(ctx: ScanContext, person: Person) -> Outcome:
         second = closing.second_check(ctx.store, ctx.station, person, ctx.actor)
         if second is not None:
             return second
-    s, lang = ctx.session, ctx.store.lang
+    s = ctx.session
     if s is not None and s.person_id != person.id and person.role == "leader":
         out = actions.approve_session(ctx.store, ctx.station, s.person, person, actor=ctx.actor)
         if out.outcome == "approved":
             ctx.set_approver(person)
         return out
     if s is not None and s.person_id == person.id:
-        return Outcome("badge", render("session_continued", lang, person=person.name), person=person)
+        return Outcome("badge", text("session_continued", person=person.name), person=person)
     ctx.open_session(person)
     return Outcome(
         "badge",
-        render("session_opened", lang, person=person.name, timeout=int(ctx.timeout.total_seconds())),
+        text("session_opened", person=person.name, timeout=int(ctx.timeout.total_seconds())),
         person=person,
     )
 
@@ -384,14 +371,14 @@ def _open_count(ctx: ScanContext) -> Any:
     custody.inventory costs as much as a check-out."""
     if not ctx.counting:
         return None
-    return inventory.open_count(ctx.station)
+    return inventory.open_count(ctx.store, ctx.station)
 
 
 def _counted(ctx: ScanContext, count: Any, code: str, target: Target | None) -> Outcome:
     """While a count is open at the station, item codes (and unknown ones) are counted, not lent (P22)."""
     out: Outcome = inventory.mark_seen(ctx.store, count, code, ctx.scan.scan_id, ctx.actor)
     if out.item is None and target is not None and target.item_id is not None:
-        out.item = target.item()
+        out.item = target.item(ctx.store)
     return out
 
 
@@ -408,7 +395,7 @@ def _item(ctx: ScanContext, target: Target) -> Outcome:
             loaded=target.loaded,
         )
     if ctx.session is None:
-        item = target.item()
+        item = target.item(store)
         reason = "no_session" if item.status == "in" else "not_available"
         refusal = policy.Refusal(
             reason,
