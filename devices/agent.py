@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Protocol
 
+from custody.messages import Msg
 from devices.backoff import Backoff
 from devices.client import DELIVERED, REJECTED, RETRY, Answer
 from devices.framing import RepeatFilter
@@ -27,26 +28,6 @@ log = logging.getLogger(__name__)
 
 OUTCOMES = ("badge", "approved", "checked_out", "returned", "command", "inventory_seen", "refused", "unknown")
 GOOD_OUTCOMES = frozenset({"badge", "approved", "checked_out", "returned", "command", "inventory_seen"})
-
-_TEXT = {
-    "rejected": (
-        "服务拒收此次扫描（HTTP {status}）：{reason}",
-        "the service rejected this scan (HTTP {status}): {reason}",
-    ),
-    "suppressed": (
-        "重复读取 {code}，已忽略（本设备累计 {count} 次）",
-        "repeated read of {code} ignored ({count} from this device)",
-    ),
-    "no_outcome": (
-        "服务已收到扫描，但应答中没有结果",
-        "the service took the scan but its answer carries no outcome",
-    ),
-}
-
-
-def local_text(key: str, lang: str = "zh", **params: object) -> str:
-    zh, en = _TEXT[key]
-    return (en if lang == "en" else zh).format(**params)
 
 
 def now_iso() -> str:
@@ -231,11 +212,16 @@ class Agent:
         if entry.kind == EVENT:
             return Result(entry, answer.verdict, entry.event or "", answer.reason, answer.status)
         if answer.verdict == REJECTED:
-            message = local_text("rejected", self.lang, status=answer.status, reason=answer.reason or "?")
+            why = Msg(
+                "the service rejected this scan (HTTP {http_status}): {reason}",
+                {"http_status": answer.status, "reason": answer.reason or "?"},
+            )
+            message = why.render(self.lang)
             return Result(entry, REJECTED, "rejected", message, answer.status)
         outcome = answer.body.get("outcome")
         if outcome not in OUTCOMES:
-            return Result(entry, DELIVERED, "unknown", local_text("no_outcome", self.lang), answer.status)
+            message = Msg("the service took the scan but its answer carries no outcome").render(self.lang)
+            return Result(entry, DELIVERED, "unknown", message, answer.status)
         message = str(answer.body.get("message") or "")
         return Result(entry, DELIVERED, outcome, message, answer.status, bool(answer.body.get("duplicate")))
 
@@ -258,7 +244,10 @@ class ConsoleFeedback:
 
     def suppressed(self, code: str, device: str, count: int) -> None:
         with self._lock:
-            print(local_text("suppressed", self.lang, code=code, count=count), file=self.err, flush=True)
+            notice = Msg(
+                "repeated read of {code} ignored ({count} from this device)", {"code": code, "count": count}
+            )
+            print(notice.render(self.lang), file=self.err, flush=True)
 
 
 class BeepFeedback:

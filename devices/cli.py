@@ -23,6 +23,7 @@ from typing import Any, TextIO
 import click
 
 from custody.errors import CustodyError, InvalidInput
+from custody.messages import DEFAULT_LANG, N_, Msg, msg
 from devices.backoff import Backoff
 from devices.emulate import parse_script, run_emulation
 from devices.framing import DEFAULT_MAX_LENGTH, TERMINATORS
@@ -56,14 +57,22 @@ def _from_obj(ctx: click.Context, name: str) -> Any:
     return value
 
 
+def _lang(ctx: click.Context) -> str:
+    """The reader's language, from the main CLI's context object (Chinese without one)."""
+    return _from_obj(ctx, "lang") or DEFAULT_LANG
+
+
+def _usage_error(ctx: click.Context, message: Msg) -> click.UsageError:
+    return click.UsageError(message.render(_lang(ctx)))
+
+
 def _token(token: str | None, token_file: Path | None) -> str | None:
     if token_file is not None:
         try:
             return token_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise CustodyError(
-                f"无法读取令牌文件 {token_file}：{exc.strerror}",
-                f"cannot read token file {token_file}: {exc.strerror}",
+                "cannot read token file {path}: {reason}", path=token_file, reason=exc.strerror
             ) from exc
     return token
 
@@ -124,9 +133,9 @@ def _stdin_lines(stream: TextIO) -> Iterator[str]:
         yield line
 
 
-def _backoff(initial: float, maximum: float) -> Backoff:
+def _backoff(ctx: click.Context, initial: float, maximum: float) -> Backoff:
     if not 0 < initial <= maximum:
-        raise click.BadParameter("需要 0 < --retry-initial ≤ --retry-max / need 0 < initial <= max")
+        raise click.BadParameter(Msg("need 0 < --retry-initial ≤ --retry-max").render(_lang(ctx)))
     return Backoff(initial, maximum)
 
 
@@ -151,7 +160,7 @@ def _layout_option(ctx: click.Context, param: click.Parameter, value: str | None
     try:
         return layout_named(value).name
     except InvalidInput as exc:
-        raise click.BadParameter(f"{exc.message('zh')} / {exc.message('en')}") from None
+        raise click.BadParameter(exc.message(_lang(ctx))) from None
 
 
 def _given(ctx: click.Context, name: str) -> bool:
@@ -160,33 +169,31 @@ def _given(ctx: click.Context, name: str) -> bool:
     return source not in (None, click.core.ParameterSource.DEFAULT)
 
 
-_FIXED_FRAMES = (
-    "RDM6300 读卡器的帧格式固定（STX、10 位十六进制、校验、ETX），没有前后缀和结束符",
-    "an RDM6300 reader's frames are fixed (STX, 10 hex digits, checksum, ETX): no prefix, suffix or terminator",
+_FIXED_FRAMES = N_(
+    "an RDM6300 reader's frames are fixed (STX, 10 hex digits, checksum, ETX): no prefix, suffix or terminator"
 )
-_KEYBOARD_ONLY = (
-    "键盘布局只用于键盘式扫描枪（--evdev）",
-    "a keyboard layout applies to keyboard-wedge scanners (--evdev) only",
-)
+_KEYBOARD_ONLY = N_("a keyboard layout applies to keyboard-wedge scanners (--evdev) only")
 
 
-def _refuse_options(ctx: click.Context, device: str, why: tuple[str, str], options: dict[str, str]) -> None:
+def _refuse_options(ctx: click.Context, device: str, why: str, options: dict[str, str]) -> None:
     """One usage error naming the first of `options` given that `device` cannot apply."""
     for param, option in options.items():
         if _given(ctx, param):
-            zh, en = why
-            raise click.UsageError(
-                f"{option} 不适用于 {device}：{zh} / {option} does not apply to {device}: {en}"
+            why_not = msg(
+                "{option} does not apply to {device}: {why}", option=option, device=device, why=Msg(why)
             )
+            raise _usage_error(ctx, why_not)
 
 
-def _typed_affix(option: str, value: bytes) -> str:
+def _typed_affix(ctx: click.Context, option: str, value: bytes) -> str:
     """A prefix or suffix a keyboard-wedge scanner can type: printable ASCII."""
     if not all(0x20 <= b <= 0x7E for b in value):
-        raise click.UsageError(
-            f"{option} 不适用于 --evdev：键盘式扫描枪只能键入可打印 ASCII 字符，无法发送 {value!r} / "
-            f"{option} {value!r} does not apply to --evdev: a keyboard-wedge scanner types printable ASCII only"
+        why_not = msg(
+            "{option} {value!r} does not apply to --evdev: a keyboard-wedge scanner types printable ASCII only",
+            option=option,
+            value=value,
         )
+        raise _usage_error(ctx, why_not)
     return value.decode("ascii")
 
 
@@ -301,19 +308,19 @@ def agent_command(
         if value
     ]
     if len(chosen) != 1:
-        raise click.UsageError(
-            "请且只请给出一种设备：--serial、--evdev、--rfid-rdm6300 或 --emulate / give exactly one device option"
+        raise _usage_error(
+            ctx, msg("give exactly one device: --serial, --evdev, --rfid-rdm6300 or --emulate")
         )
     secret = _token(token, token_file)
     if not secret:
-        raise click.UsageError("需要 --token 或 --token-file / --token or --token-file is required")
+        raise _usage_error(ctx, msg("--token or --token-file is required"))
     if rfid_dev:
         affixes = {"prefix": "--prefix", "suffix": "--suffix", "terminator": "--terminator"}
         _refuse_options(ctx, "--rfid-rdm6300", _FIXED_FRAMES, affixes)
     if not evdev_dev:
         _refuse_options(ctx, chosen[0], _KEYBOARD_ONLY, {"layout": "--layout"})
-    lang = _from_obj(ctx, "lang") or "zh"
-    backoff = _backoff(retry_initial, retry_max)
+    lang = _lang(ctx)
+    backoff = _backoff(ctx, retry_initial, retry_max)
     if dedup_window is None:
         dedup_window = 0.0 if emulate else 2.0
     with _logging(verbose, logging.INFO):
@@ -340,8 +347,8 @@ def agent_command(
                 max_length,
                 hid_timeout_ends_scan,
                 layout=layout or load_profile(profile).layout or "us",
-                prefix=_typed_affix("--prefix", _escapes(prefix)),
-                suffix=_typed_affix("--suffix", _escapes(suffix)),
+                prefix=_typed_affix(ctx, "--prefix", _escapes(prefix)),
+                suffix=_typed_affix(ctx, "--suffix", _escapes(suffix)),
             )
             _require_evdev()
             device = evdev_dev
@@ -386,14 +393,13 @@ def _require_evdev() -> None:
         import evdev  # noqa: F401
     except ImportError:
         raise CustodyError(
-            "键盘式扫描枪需要 python-evdev（仅 Linux）：pip install 'custody[evdev]'",
-            "keyboard-wedge scanners need python-evdev (Linux only): pip install 'custody[evdev]'",
+            "keyboard-wedge scanners need python-evdev (Linux only): pip install 'custody[evdev]'"
         ) from None
 
 
 def _report_left(left: int) -> None:
     if left:
-        raise CustodyError(f"还有 {left} 次扫描未送达服务", f"{left} scans were not delivered to the service")
+        raise CustodyError("{count} scans were not delivered to the service", count=left)
 
 
 EMULATE_HELP = """A virtual serial scanner for tests, demos and training.
@@ -466,19 +472,15 @@ def emulate_command(
     if rfid:
         _refuse_options(ctx, "--rfid", _FIXED_FRAMES, {"terminator": "--terminator"})
     secret = _token(token, token_file)
-    backoff = _backoff(retry_initial, retry_max)
+    backoff = _backoff(ctx, retry_initial, retry_max)
     start: StartLocalService | None = _from_obj(ctx, "start_local_service")
     if server is None:
         if secret:
-            raise click.UsageError("--token 须与 --server 一起使用 / --token goes with --server")
+            raise _usage_error(ctx, msg("--token goes with --server"))
         if start is None:
-            raise click.UsageError(
-                "请给出 --server 和 --token（此处无法启动本地服务） / give --server and --token"
-            )
+            raise _usage_error(ctx, msg("give --server and --token (no local service can be started here)"))
     elif not secret:
-        raise click.UsageError(
-            "使用 --server 时需要 --token 或 --token-file / --server needs --token or --token-file"
-        )
+        raise _usage_error(ctx, msg("--server needs --token or --token-file"))
     lines = _stdin_lines(script or sys.stdin)
     with _logging(verbose, logging.WARNING), contextlib.ExitStack() as stack:
         if server is None and start is not None:
@@ -500,7 +502,7 @@ def emulate_command(
             terminator=TERMINATORS[terminator],
             dedup_window=dedup_window,
             backoff=backoff,
-            lang=_from_obj(ctx, "lang") or "zh",
+            lang=_lang(ctx),
             settle_timeout=settle,
         )
     _report_left(left)

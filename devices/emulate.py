@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from custody.errors import CustodyError, InvalidInput
+from custody.messages import Msg
 from devices.backoff import Backoff
 from devices.framing import DEFAULT_MAX_LENGTH, rdm6300_frame
 from devices.station import (
@@ -120,28 +121,27 @@ def parse_script(lines: Iterable[str]) -> Iterator[Step]:
                     seconds = -1.0
                 if seconds < 0:
                     raise InvalidInput(
-                        f"第 {number} 行：暂停写作“#pause 秒数”，如 #pause 1.5",
-                        f"line {number}: a pause is written '#pause SECONDS', e.g. #pause 1.5",
+                        "line {number}: a pause is written '#pause SECONDS', e.g. #pause 1.5", number=number
                     )
                 yield Step(pause=seconds)
             continue
         yield Step(code=line)
 
 
-def check_code(code: str, *, rfid: bool) -> str | None:
+def check_code(code: str, *, rfid: bool) -> Msg | None:
     """Why `code` cannot be sent by the emulated device, or None if it can."""
     if rfid:
         try:
             rdm6300_frame(code)
         except ValueError:
-            return (
-                f"RFID 标签号应为10位十六进制（如 010063E9AE），不是“{code}” / an RFID tag is 10 hex digits"
-            )
+            return Msg("an RFID tag id is 10 hex digits (e.g. 010063E9AE), not {code!r}", {"code": code})
         return None
     if not code.isascii() or not code.isprintable():
-        return f"扫描枪只能发送可打印 ASCII 字符：“{code}” / a scanner sends printable ASCII only"
+        return Msg("a scanner sends printable ASCII only, not {code!r}", {"code": code})
     if len(code) > DEFAULT_MAX_LENGTH:
-        return f"编码超过 {DEFAULT_MAX_LENGTH} 个字符，扫描枪帧过长 / a code longer than {DEFAULT_MAX_LENGTH} characters"
+        return Msg(
+            "a code longer than {max} characters does not fit a scanner's frame", {"max": DEFAULT_MAX_LENGTH}
+        )
     return None
 
 
@@ -227,7 +227,7 @@ def run_emulation(
         try:
             driver = station.driver
             if not driver.connected.wait(connect_timeout):
-                raise CustodyError("模拟扫描枪无法打开", "the emulated scanner could not be opened")
+                raise CustodyError("the emulated scanner could not be opened")
             sent = 0
             tags = _TagPresentations(lambda: driver.frames >= sent)
             for step in steps:
@@ -236,7 +236,7 @@ def run_emulation(
                     continue
                 problem = check_code(step.code, rfid=rfid)
                 if problem:
-                    print(problem, file=err, flush=True)
+                    print(problem.render(lang), file=err, flush=True)
                     continue
                 if rfid:
                     tags.before(step.code.upper())

@@ -111,7 +111,6 @@ def layout_named(name: str) -> Layout:
     key = (name or "").strip().lower()
     if key in LAYOUTS:
         return LAYOUTS[key]
-    allowed = ", ".join(LAYOUTS)
     raise InvalidInput(
-        f"未知的键盘布局“{name}”；可用：{allowed}", f"unknown keyboard layout {name!r}; allowed: {allowed}"
+        "unknown keyboard layout {name!r}; allowed: {allowed}", name=name, allowed=", ".join(LAYOUTS)
     )

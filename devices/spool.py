@@ -52,7 +52,7 @@ class SpoolBusy(CustodyError):
 
 
 def _unusable(path: Path, exc: Exception) -> CustodyError:
-    return CustodyError(f"无法使用暂存文件 {path}：{exc}", f"cannot use the spool {path}: {exc}")
+    return CustodyError("cannot use the spool {path}: {error}", path=path, error=exc)
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,7 @@ class Spool:
         except BlockingIOError:
             self._lockfile.close()
             raise SpoolBusy(
-                f"暂存文件 {self.path} 正被另一个 agent 使用：同一扫描枪只能运行一个 agent",
-                f"spool {self.path} is in use by another agent: run one agent per scanner",
+                "spool {path} is in use by another agent: run one agent per scanner", path=self.path
             ) from None
         self._lock = threading.Lock()
         try:

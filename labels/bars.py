@@ -67,8 +67,10 @@ def fit_bars(modules: str, available: int, dpi: int, where: str) -> Bars:
     need = dots_to_mm(Bars(modules, lo).width, dpi)
     have = dots_to_mm(available, dpi)
     raise InvalidInput(
-        f"标签尺寸 {where} 放不下条码：在 {dpi} dpi 下条码（含两侧空白区）至少需要 {need:.1f} mm 宽，"
-        f"可用只有 {have:.1f} mm；请换更大的标签，不会缩小条码",
-        f"label size {where} cannot hold the barcode: at {dpi} dpi it needs at least {need:.1f} mm "
-        f"(quiet zones included) and only {have:.1f} mm is available; use a larger label, bars are never shrunk",
+        "label size {size} cannot hold the barcode: at {dpi} dpi it needs at least {need:.1f} mm "
+        "(quiet zones included) and only {have:.1f} mm is available; use a larger label, bars are never shrunk",
+        size=where,
+        dpi=dpi,
+        need=need,
+        have=have,
     )

@@ -51,8 +51,8 @@ def decode(bars: str) -> str:
 def _check_encodable(code: str) -> None:
     if not code or any(not 32 <= ord(ch) < 127 for ch in code):
         raise InvalidInput(
-            f"“{code}”无法印成条码：只能是可打印的英文字母、数字和符号",
-            f"{code!r} cannot be printed as a barcode: only printable ASCII letters, digits and signs",
+            "{code!r} cannot be printed as a barcode: only printable ASCII letters, digits and signs",
+            code=code,
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from PIL import Image
 
+from custody.messages import N_, Msg, translate
 from labels.bars import fit_bars
 from labels.code128 import modules
 from labels.fonts import Fonts, default_fonts
@@ -25,8 +26,8 @@ CAPTION_MM = 7.0
 BARS_MM = 15.0
 CODE_MM = 3.5
 CAPTION_SHARE = 0.42  # of the text width: the caption column; the bars take the rest
-TITLES = {"zh": "站点命令条码", "en": "Station command codes"}
-PAGE_WORDS = {"zh": "第 {n} 页，共 {total} 页", "en": "page {n} of {total}"}
+TITLE = N_("Station command codes")  # the title of a sheet given none
+PAGE = N_("page {n} of {total}")
 
 
 def rows_per_page() -> int:
@@ -39,11 +40,10 @@ def render_command_sheet(
     """The sheet as A4 pages: mode '1' images with their dpi recorded in `info`."""
     check_dpi(dpi)
     fonts = fonts or default_fonts()
-    lang = "en" if lang == "en" else "zh"
     per_page = rows_per_page()
     chunks = [sheet.commands[i : i + per_page] for i in range(0, len(sheet.commands), per_page)]
     return [
-        _page(chunk, sheet.title or TITLES[lang], n, len(chunks), dpi, fonts, lang)
+        _page(chunk, sheet.title or translate(TITLE, lang), n, len(chunks), dpi, fonts, lang)
         for n, chunk in enumerate(chunks, 1)
     ]
 
@@ -60,7 +60,12 @@ def _page(
     y = d(MARGIN_MM)
     set_line(fonts, title, round(0.7 * text_w), d(TITLE_HEAD_MM), bold=True).draw(canvas, left, y)
     if total > 1:
-        page_no = set_line(fonts, PAGE_WORDS[lang].format(n=n, total=total), round(0.25 * text_w), d(CODE_MM))
+        page_no = set_line(
+            fonts,
+            Msg(PAGE, {"n": n, "total": total}).render(lang),
+            round(0.25 * text_w),
+            d(CODE_MM),
+        )
         page_no.draw(canvas, left + text_w, y + d(TITLE_HEAD_MM) - d(CODE_MM), right=True)
     y += d(TITLE_MM)
     caption_w = round(CAPTION_SHARE * text_w)

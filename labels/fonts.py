@@ -98,8 +98,10 @@ class Fonts:
         if lacking:
             face = self.mono if mono else self.sans
             raise FontMissing(
-                f"标签字体 {face.path}（{face.name()}）缺少这些字符：{lacking}；请换用含这些字的字体",
-                f"the label font {face.path} ({face.name()}) has no glyph for: {lacking}; use a font that has them",
+                "the label font {path} ({face}) has no glyph for: {missing}; use a font that has them",
+                path=face.path,
+                face=face.name(),
+                missing=lacking,
             )
 
 
@@ -126,17 +128,16 @@ def _packaged_font() -> Path:
         import noto_cjk_sans_otc
     except ImportError:
         raise FontMissing(
-            f"找不到标签用的中文字体：未安装 Python 包 {PACKAGE}（pip install {PACKAGE}），"
-            "也未指定字体文件（如 NotoSansCJK-Regular.ttc）",
-            f"no CJK font for labels: the Python package {PACKAGE} is not installed "
-            f"(pip install {PACKAGE}) and no font file was given (e.g. NotoSansCJK-Regular.ttc)",
+            "no CJK font for labels: the Python package {package} is not installed "
+            "(pip install {package}) and no font file was given (e.g. NotoSansCJK-Regular.ttc)",
+            package=PACKAGE,
         ) from None
     return _existing(Path(str(noto_cjk_sans_otc.FONT_PATH)))
 
 
 def _existing(path: Path) -> Path:
     if not path.is_file():
-        raise FontMissing(f"找不到标签字体文件：{path}", f"label font file not found: {path}")
+        raise FontMissing("label font file not found: {path}", path=path)
     return path
 
 
@@ -148,8 +149,7 @@ def _faces(path: Path) -> list[str]:
         except OSError:
             if not names:
                 raise FontMissing(
-                    f"无法读取标签字体文件：{path}（不是 TrueType/OpenType 字体？）",
-                    f"cannot read the label font file {path} (not a TrueType/OpenType font?)",
+                    "cannot read the label font file {path} (not a TrueType/OpenType font?)", path=path
                 ) from None
             return names
         names.append(family or "")
@@ -159,8 +159,10 @@ def _face_index(path: Path, family: str) -> int:
     faces = _faces(path)
     if family not in faces:
         raise FontMissing(
-            f"字体文件 {path} 中没有 {family} 字形（有：{', '.join(faces)}）",
-            f"the font file {path} has no face {family} (it has: {', '.join(faces)})",
+            "the font file {path} has no face {family} (it has: {faces})",
+            path=path,
+            family=family,
+            faces=", ".join(faces),
         )
     return faces.index(family)
 

@@ -49,8 +49,9 @@ class ItemLabel:
             or not 1 <= self.copy_no <= MAX_COPY_NO
         ):
             raise InvalidInput(
-                f"份号 {self.copy_no!r} 无效：应为 1 到 {MAX_COPY_NO} 的整数",
-                f"copy number {self.copy_no!r} is invalid: a whole number from 1 to {MAX_COPY_NO}",
+                "copy number {copy_no!r} is invalid: a whole number from 1 to {max}",
+                copy_no=self.copy_no,
+                max=MAX_COPY_NO,
             )
 
     @classmethod
@@ -95,7 +96,7 @@ class BadgeLabel:
         _set(self, "name", _one_line(self.name))
         _set(self, "dept", _one_line(self.dept))
         if not self.name:
-            raise InvalidInput("工作证标签缺少姓名", "a badge label needs the person's name")
+            raise InvalidInput("a badge label needs the person's name")
         modules(self.badge)
 
 
@@ -109,11 +110,11 @@ class CommandSheet:
     def __init__(self, commands: Iterable[tuple[str, str]], title: str = "") -> None:
         pairs = tuple((str(code), _one_line(caption)) for code, caption in commands)
         if not pairs:
-            raise InvalidInput("命令单是空的", "the command sheet has no commands")
+            raise InvalidInput("the command sheet has no commands")
         for code, caption in pairs:
             modules(code, set_b=True)
             if not caption:
-                raise InvalidInput(f"命令 {code} 缺少说明", f"command {code} has no caption")
+                raise InvalidInput("command {code} has no caption", code=code)
         object.__setattr__(self, "commands", pairs)
         object.__setattr__(self, "title", _one_line(title))
 
@@ -133,6 +134,4 @@ def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(
-            f"收文日期“{text}”无效：格式为 YYYY-MM-DD", f"received date {text!r} is invalid: use YYYY-MM-DD"
-        ) from None
+        raise InvalidInput("received date {value!r} is invalid: use YYYY-MM-DD", value=text) from None

@@ -67,10 +67,7 @@ class Job:
         fmt = check_format(fmt)
         chosen = sheet(sheet_name) if fmt == "pdf" and sheet_name is not None else None
         if skip and chosen is None:
-            raise InvalidInput(
-                "只有打印到 A4 标签纸（PDF）时才能跳过已用的标签",
-                "skipping used labels applies only to A4 label sheets (PDF)",
-            )
+            raise InvalidInput("skipping used labels applies only to A4 label sheets (PDF)")
         if chosen is not None:
             check_skip(chosen, skip)
         return cls(fmt, label_size(size), check_dpi(dpi), chosen, skip, fonts or default_fonts(), lang)
@@ -83,9 +80,8 @@ class Job:
 def check_format(fmt: str) -> str:
     text = (fmt or "").strip().lower()
     if text not in FORMATS:
-        allowed = ", ".join(FORMATS)
         raise InvalidInput(
-            f"未知的标签格式“{fmt}”；可用：{allowed}", f"unknown label format {fmt!r}; allowed: {allowed}"
+            "unknown label format {value!r}; allowed: {allowed}", value=fmt, allowed=", ".join(FORMATS)
         )
     return text
 
@@ -94,10 +90,10 @@ def format_for(path: str | Path) -> str:
     """The format a file name asks for (`labels.pdf` → pdf)."""
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
-        allowed = ", ".join(SUFFIXES)
         raise InvalidInput(
-            f"无法从文件名“{path}”判断标签格式；请用扩展名 {allowed} 或指定格式",
-            f"cannot tell the label format from {str(path)!r}; use a suffix {allowed} or give the format",
+            "cannot tell the label format from {path!r}; use a suffix {allowed} or give the format",
+            path=str(path),
+            allowed=", ".join(SUFFIXES),
         )
     return SUFFIXES[suffix]
 
@@ -163,9 +159,7 @@ def command_sheet_bytes(
     if fmt == "png" and len(pages) == 1:
         return _png(pages[0])
     if fmt != "pdf":
-        raise InvalidInput(
-            "命令单只能输出为 PDF（或单页 PNG）", "the command sheet is written as PDF (or a one-page PNG)"
-        )
+        raise InvalidInput("the command sheet is written as PDF (or a one-page PNG)")
     out = io.BytesIO()
     write_pdf(out, (_full_page(p, dpi) for p in pages))
     return out.getvalue()
@@ -187,7 +181,7 @@ def write_command_sheet(
     if fmt == "png":
         return _write_files(_numbered(path, len(pages)), [_png(p) for p in pages])
     if fmt != "pdf":
-        raise InvalidInput("命令单只能输出为 PDF 或 PNG", "the command sheet is written as PDF or PNG")
+        raise InvalidInput("the command sheet is written as PDF or PNG")
     with _atomic(path) as out:
         write_pdf(out, (_full_page(p, dpi) for p in pages))
     return [path]
@@ -195,16 +189,13 @@ def write_command_sheet(
 
 def _check_count(labels: Sequence[Label], job: Job, single_png: bool = True) -> None:
     if not labels:
-        raise InvalidInput("没有要输出的标签", "no labels to write")
+        raise InvalidInput("no labels to write")
     items = [label for label in labels if isinstance(label, ItemLabel)]
     problem = marking_problem(items, job.label_size, job.fonts, job.lang) if items else None
     if problem is not None:
         raise problem
     if single_png and job.fmt == "png" and len(labels) != 1:
-        raise InvalidInput(
-            "一个 PNG 只放一个标签；多个标签请用 PDF、ZPL 或 TSPL",
-            "a PNG holds one label; use PDF, ZPL or TSPL for several",
-        )
+        raise InvalidInput("a PNG holds one label; use PDF, ZPL or TSPL for several")
 
 
 def _drawn(labels: Iterable[Label], job: Job, progress: Progress | None) -> Iterator[Image.Image]:
@@ -289,4 +280,4 @@ def _atomic(path: Path) -> Iterator[BinaryIO]:
 
 def _write_error(path: Path, exc: OSError) -> CustodyError:
     reason = exc.strerror or str(exc)
-    return CustodyError(f"无法写入标签文件 {path}：{reason}", f"cannot write the label file {path}: {reason}")
+    return CustodyError("cannot write the label file {path}: {reason}", path=path, reason=reason)

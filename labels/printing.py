@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from custody.errors import CustodyError, InvalidInput, NotFound
+from custody.messages import Msg
 from labels.fonts import Fonts
 from labels.model import Label
 from labels.output import FORMATS, Job, Progress, label_bytes, write_labels
@@ -51,26 +52,25 @@ class PrinterConfig:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise InvalidInput(
-                f"打印机“{self.name}”的类型“{self.kind}”无效；可用：cups, raw",
-                f"printer {self.name!r}: kind {self.kind!r} is invalid; allowed: cups, raw",
+                "printer {name!r}: kind {printer_kind!r} is invalid; allowed: cups, raw",
+                name=self.name,
+                printer_kind=self.kind,
             )
         if self.kind == "cups" and (
             not self.queue or self.queue.startswith("-") or any(c.isspace() for c in self.queue)
         ):
-            raise InvalidInput(
-                f"打印机“{self.name}”缺少有效的 CUPS 队列名",
-                f"printer {self.name!r} needs a valid CUPS queue name",
-            )
+            raise InvalidInput("printer {name!r} needs a valid CUPS queue name", name=self.name)
         if self.kind == "raw" and not os.path.isabs(self.device):
             raise InvalidInput(
-                f"打印机“{self.name}”缺少设备路径（如 /dev/usb/lp0）",
-                f"printer {self.name!r} needs an absolute device path (e.g. /dev/usb/lp0)",
+                "printer {name!r} needs an absolute device path (e.g. /dev/usb/lp0)", name=self.name
             )
         allowed = RAW_FORMATS if self.kind == "raw" else FORMATS
         if self.format not in allowed:
             raise InvalidInput(
-                f"打印机“{self.name}”不能用格式“{self.format}”；可用：{', '.join(allowed)}",
-                f"printer {self.name!r} cannot take format {self.format!r}; allowed: {', '.join(allowed)}",
+                "printer {name!r} cannot take format {format!r}; allowed: {allowed}",
+                name=self.name,
+                format=self.format,
+                allowed=", ".join(allowed),
             )
         label_size(self.size)
         check_dpi(self.dpi)
@@ -82,10 +82,7 @@ class PrinterConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise InvalidInput(
-                f"打印机设置中有未知项：{', '.join(unknown)}",
-                f"unknown printer settings: {', '.join(unknown)}",
-            )
+            raise InvalidInput("unknown printer settings: {names}", names=", ".join(unknown))
         values = dict(data)
         if isinstance(values.get("dpi"), str) and values["dpi"].strip().isdigit():
             values["dpi"] = int(values["dpi"])
@@ -104,9 +101,10 @@ def find_printer(printers: Mapping[str, PrinterConfig] | Iterable[PrinterConfig]
     for printer in found:
         if printer.name == name:
             return printer
-    names = ", ".join(p.name for p in found) or "无 / none"
+    if not found:
+        raise NotFound("no printer named {name!r}; configured: none", name=name)
     raise NotFound(
-        f"没有名为“{name}”的打印机；已配置：{names}", f"no printer named {name!r}; configured: {names}"
+        "no printer named {name!r}; configured: {names}", name=name, names=", ".join(p.name for p in found)
     )
 
 
@@ -171,21 +169,19 @@ def _lp(printer: PrinterConfig, options: list[str], files: list[Path], lp: str, 
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     except FileNotFoundError:
-        raise PrinterError(
-            f"找不到 CUPS 的打印命令 {lp}（未安装 CUPS？）",
-            f"the CUPS command {lp} was not found (is CUPS installed?)",
-        ) from None
+        raise PrinterError("the CUPS command {lp} was not found (is CUPS installed?)", lp=lp) from None
     except subprocess.TimeoutExpired:
         raise PrinterError(
-            f"打印机“{printer.name}”在 {timeout:g} 秒内没有接受打印任务",
-            f"printer {printer.name!r} did not accept the job within {timeout:g} s",
+            "printer {name!r} did not accept the job within {timeout:g} s", name=printer.name, timeout=timeout
         ) from None
     log.info("printer %s: %s → %s", printer.name, " ".join(cmd[: -len(files)]), done.stdout.strip())
     if done.returncode != 0:
         reason = (done.stderr or done.stdout).strip() or f"exit {done.returncode}"
         raise PrinterError(
-            f"打印机“{printer.name}”（CUPS 队列 {printer.queue}）打印失败：{reason}",
-            f"printer {printer.name!r} (CUPS queue {printer.queue}) failed: {reason}",
+            "printer {name!r} (CUPS queue {queue}) failed: {reason}",
+            name=printer.name,
+            queue=printer.queue,
+            reason=reason,
         )
 
 
@@ -211,12 +207,15 @@ def _to_device(printer: PrinterConfig, data: bytes) -> None:
 
 def _device_error(printer: PrinterConfig, exc: OSError) -> PrinterError:
     reason = exc.strerror or str(exc)
-    hint_zh, hint_en = "", ""
+    hint: Msg | str = ""
     if isinstance(exc, FileNotFoundError):
-        hint_zh, hint_en = "（打印机未连接或未开机？）", " (printer unplugged or off?)"
+        hint = Msg(" (printer unplugged or off?)")
     elif isinstance(exc, PermissionError):
-        hint_zh, hint_en = "（当前用户需加入 lp 组）", " (the user must be in group lp)"
+        hint = Msg(" (the user must be in group lp)")
     return PrinterError(
-        f"无法写入打印机“{printer.name}”的设备 {printer.device}：{reason}{hint_zh}",
-        f"cannot write to printer {printer.name!r} at {printer.device}: {reason}{hint_en}",
+        "cannot write to printer {name!r} at {device}: {reason}{hint}",
+        name=printer.name,
+        device=printer.device,
+        reason=reason,
+        hint=hint,
     )

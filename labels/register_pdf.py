@@ -10,12 +10,12 @@ and the file stays small.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from custody.messages import N_, Msg, translate
 from custody.reports.registers import Register
 from labels.fonts import Fonts, default_fonts
 
@@ -31,33 +31,7 @@ MAX_LINES = 6  # lines per cell before it is cut with an ellipsis
 THRESHOLD = [0] * 160 + [255] * 96
 
 
-@dataclass(frozen=True)
-class Words:
-    zh: dict[str, str]
-    en: dict[str, str]
-
-    def __call__(self, key: str, lang: str) -> str:
-        return (self.en if lang == "en" else self.zh)[key]
-
-
-WORDS = Words(
-    zh={
-        "range": "登记期间：{a} 至 {b}",
-        "asof": "截至：{a}",
-        "printed": "打印时间：{t}",
-        "page": "第 {n} 页 共 {m} 页",
-        "empty": "（本期无记录）",
-        "sign": "保密员（签字）：______________      复核人（签字）：______________      日期：______年____月____日",
-    },
-    en={
-        "range": "Period: {a} to {b}",
-        "asof": "As of: {a}",
-        "printed": "Printed: {t}",
-        "page": "Page {n} of {m}",
-        "empty": "(nothing in this period)",
-        "sign": "Custodian (signature): ______________    Checked by: ______________    Date: ____________",
-    },
-)
+SIGNATURES = N_("Custodian (signature): ______________    Checked by: ______________    Date: ____________")
 
 
 def _font(fonts: Fonts, px: int) -> ImageFont.FreeTypeFont:
@@ -146,7 +120,13 @@ def render_pages(
                 x += w
             y += h
         if not reg.rows:
-            d.text((PAGE[0] // 2, y + 40), WORDS("empty", lang), font=lay.text, fill=0, anchor="mt")
+            d.text(
+                (PAGE[0] // 2, y + 40),
+                Msg("(nothing in this period)").render(lang),
+                font=lay.text,
+                fill=0,
+                anchor="mt",
+            )
         _foot(d, fonts, lang, n, len(pages))
         images.append(im.point(THRESHOLD, "1"))
     return images
@@ -170,11 +150,14 @@ def _head(d: ImageDraw.ImageDraw, reg: Register, fonts: Fonts, lang: str, stamp:
     y += TITLE_PX + 2 * 18
     small = _font(fonts, TEXT_PX)
     if reg.date_from == reg.date_to and reg.kind == "review":
-        span = WORDS("asof", lang).format(a=reg.date_from.isoformat())
+        span = Msg("As of: {date}", {"date": reg.date_from.isoformat()})
     else:
-        span = WORDS("range", lang).format(a=reg.date_from.isoformat(), b=reg.date_to.isoformat())
-    d.text((MARGIN, y), span, font=small, fill=0)
-    d.text((PAGE[0] - MARGIN, y), WORDS("printed", lang).format(t=stamp), font=small, fill=0, anchor="ra")
+        span = Msg(
+            "Period: {start} to {end}", {"start": reg.date_from.isoformat(), "end": reg.date_to.isoformat()}
+        )
+    d.text((MARGIN, y), span.render(lang), font=small, fill=0)
+    printed = Msg("Printed: {time}", {"time": stamp}).render(lang)
+    d.text((PAGE[0] - MARGIN, y), printed, font=small, fill=0, anchor="ra")
 
 
 def _table_header(d: ImageDraw.ImageDraw, lay: _Layout) -> int:
@@ -190,10 +173,10 @@ def _table_header(d: ImageDraw.ImageDraw, lay: _Layout) -> int:
 def _foot(d: ImageDraw.ImageDraw, fonts: Fonts, lang: str, n: int, total: int) -> None:
     small = _font(fonts, TEXT_PX)
     y = PAGE[1] - MARGIN - 2 * round(TEXT_PX * 1.3)
-    d.text((MARGIN, y), WORDS("sign", lang), font=small, fill=0)
+    d.text((MARGIN, y), translate(SIGNATURES, lang), font=small, fill=0)
     d.text(
         (PAGE[0] // 2, PAGE[1] - MARGIN),
-        WORDS("page", lang).format(n=n, m=total),
+        Msg("Page {n} of {total}", {"n": n, "total": total}).render(lang),
         font=small,
         fill=0,
         anchor="md",

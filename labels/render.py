@@ -30,6 +30,7 @@ from PIL import Image
 
 from custody import vocab
 from custody.errors import InvalidInput
+from custody.messages import DEFAULT_LANG, N_, Msg, translate
 from labels.bars import Bars, fit_bars
 from labels.code128 import modules
 from labels.fonts import Fonts, default_fonts
@@ -38,7 +39,8 @@ from labels.sheets import SHEETS
 from labels.sizes import DPIS, MM_PER_INCH, SIZES, LabelSize, check_dpi, label_size, mm_to_dots
 from labels.text import BOLD, Line, em_width, set_line, set_line_keeping_end
 
-WORDS = {"zh": {"copy": "份号", "doc_no": "文号"}, "en": {"copy": "Copy", "doc_no": "Ref."}}
+COPY = N_("Copy {number}")  # beside the marking: `份号 000003`
+DOC_NO = N_("Ref.")  # before the document number
 MIN_TEXT_MM = 1.6  # the smallest type (em) a custodian still reads on a label
 MIN_MARKING_MM = 2.0  # the smallest type (em) of the marking 机密★10年: a little above 七号 (1.85 mm)
 BASE_SHIFT = 0.88  # lines sharing a baseline: move the smaller box down by this share of the size difference
@@ -103,6 +105,16 @@ class LabelTooSmall(InvalidInput):
     """A label whose marking and copy number cannot be set at the smallest type on its size."""
 
 
+@dataclass(frozen=True)
+class _Names(Msg):
+    """Names listed as the reader's language lists them: `a、b` in Chinese, `a, b` in English."""
+
+    names: tuple[str, ...] = ()
+
+    def render(self, lang: str = DEFAULT_LANG) -> str:
+        return (", " if lang == "en" else "、").join(self.names)
+
+
 def _margin_mm(size: LabelSize) -> float:
     return min(1.5, max(0.8, 0.05 * min(size.width_mm, size.height_mm)))
 
@@ -115,7 +127,7 @@ def _pair_width_mm(fonts: Fonts, marking: str, copy: str, em_mm: float) -> float
 
 
 def _marking_texts(label: ItemLabel, lang: str) -> tuple[str, str]:
-    return label.marking(lang), f"{WORDS[lang]['copy']} {label.copy_text}"
+    return label.marking(lang), Msg(COPY, {"number": label.copy_text}).render(lang)
 
 
 def marking_fits(
@@ -145,17 +157,21 @@ def marking_problem(
     codes = ", ".join(b.code for b in bad)
     markings = "、".join(dict.fromkeys(b.marking(lang) for b in bad))
     return LabelTooSmall(
-        f"标签尺寸 {size.name} 放不下 {len(bad)} 个标签的密级标志和份号（最小字号 {MIN_MARKING_MM} mm）："
-        f"{codes}（{markings}）；需要 {need:.1f} mm 宽，可用 {have:.1f} mm；放得下的尺寸：{'、'.join(fit)}。"
-        "整批未输出任何标签",
-        f"label size {size.name} cannot hold the marking and copy number of {len(bad)} label(s) at the "
-        f"smallest type ({MIN_MARKING_MM} mm): {codes} ({markings}); they need {need:.1f} mm across and "
-        f"{have:.1f} mm is available; sizes that hold them: {', '.join(fit)}. Nothing of the batch was written",
+        "label size {size} cannot hold the marking and copy number of {count} label(s) at the "
+        "smallest type ({smallest} mm): {codes} ({markings}); they need {need:.1f} mm across and "
+        "{have:.1f} mm is available; sizes that hold them: {fit}. Nothing of the batch was written",
+        size=size.name,
+        count=len(bad),
+        smallest=MIN_MARKING_MM,
+        codes=codes,
+        markings=markings,
+        need=need,
+        have=have,
+        fit=_Names("", {}, tuple(fit)),
     )
 
 
 def _item(canvas: Image.Image, f: Frame, label: ItemLabel, size: LabelSize, fonts: Fonts, lang: str) -> None:
-    words = WORDS[lang]
     top_h, gap, code_h, info_h = f.share(0.21), f.share(0.03), f.share(0.095), f.share(0.115)
     bars_h = f.inner_h - top_h - code_h - 2 * info_h - 4 * gap
     y = f.margin
@@ -171,7 +187,7 @@ def _item(canvas: Image.Image, f: Frame, label: ItemLabel, size: LabelSize, font
     kind = vocab.KIND_BY_SLUG[label.kind].name(lang)
     info_min = min(info_h, f.min_text)
     if label.doc_no:
-        lead, keep = f"{kind}  {words['doc_no']} ", _number_length(label.doc_no)
+        lead, keep = f"{kind}  {translate(DOC_NO, lang)} ", _number_length(label.doc_no)
         first = set_line_keeping_end(fonts, lead, label.doc_no, keep, f.inner_w, info_h, min_px=info_min)
     else:
         first = set_line(fonts, kind, f.inner_w, info_h, min_px=info_min)
@@ -217,10 +233,7 @@ def _symbol(
     """Bars centred across the label with the code under them; returns the y below the code."""
     bars: Bars = fit_bars(bars_modules, f.width - f.margin, f.dpi, size.name)
     if bars_h < mm_to_dots(5, f.dpi):
-        raise InvalidInput(
-            f"标签尺寸 {size.name} 太矮，条码高度不足 5 mm",
-            f"label size {size.name} is too short for 5 mm tall bars",
-        )
+        raise InvalidInput("label size {size} is too short for 5 mm tall bars", size=size.name)
     x = (f.width - bars.width) // 2
     bars.draw(canvas, x, y, bars_h)
     y += bars_h

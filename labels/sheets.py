@@ -61,17 +61,19 @@ def sheet(value: str | Sheet) -> Sheet:
     key = str(value).strip().upper()
     if key in SHEETS:
         return SHEETS[key]
-    names = ", ".join(SHEETS)
     raise InvalidInput(
-        f"未知的标签纸“{value}”；可用：{names}", f"unknown label sheet {value!r}; allowed: {names}"
+        "unknown label sheet {value!r}; allowed: {allowed}", value=value, allowed=", ".join(SHEETS)
     )
 
 
 def check_skip(s: Sheet, skip: int) -> int:
     if not 0 <= skip < s.per_page:
         raise InvalidInput(
-            f"跳过的标签数 {skip} 无效：{s.name} 每张 {s.per_page} 个，可跳过 0 到 {s.per_page - 1} 个",
-            f"cannot skip {skip} labels: an {s.name} sheet has {s.per_page}; skip 0 to {s.per_page - 1}",
+            "cannot skip {skip} labels: an {sheet} sheet has {per_page}; skip 0 to {most}",
+            skip=skip,
+            sheet=s.name,
+            per_page=s.per_page,
+            most=s.per_page - 1,
         )
     return skip
 

@@ -46,18 +46,15 @@ def label_size(value: str | LabelSize) -> LabelSize:
     text = str(value).strip().lower().replace("×", "x").removesuffix("mm")
     if text in SIZES:
         return SIZES[text]
-    names = ", ".join(SIZES)
     raise InvalidInput(
-        f"未知的标签尺寸“{value}”；可用：{names}", f"unknown label size {value!r}; allowed: {names}"
+        "unknown label size {value!r}; allowed: {allowed}", value=value, allowed=", ".join(SIZES)
     )
 
 
 def check_dpi(dpi: int) -> int:
     if dpi not in DPIS:
-        allowed = ", ".join(map(str, DPIS))
         raise InvalidInput(
-            f"不支持的分辨率 {dpi} dpi；可用：{allowed}",
-            f"unsupported resolution {dpi} dpi; allowed: {allowed}",
+            "unsupported resolution {dpi} dpi; allowed: {allowed}", dpi=dpi, allowed=", ".join(map(str, DPIS))
         )
     return dpi
 

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from custody import vocab
 from custody.codes import damm_digit
 from custody.errors import InvalidInput
+from custody.messages import translate
 from labels import (
     SHEETS,
     SIZES,
@@ -25,11 +26,12 @@ from labels import (
     render,
     write_labels,
 )
-from labels.commands import PAGE_WORDS, TITLES
+from labels.commands import PAGE, TITLE
 from labels.render import (
+    COPY,
+    DOC_NO,
     MIN_MARKING_MM,
     MIN_TEXT_MM,
-    WORDS,
     LabelTooSmall,
     _number_length,
     marking_fits,
@@ -46,7 +48,7 @@ PERIOD_SPECS = ["30y", "20y", "10y", "6m", "until:2030-06-30", "long-term", "con
 def vocabulary_text() -> str:
     """Every Chinese word a label or the command sheet can print."""
     terms = [*vocab.LEVELS, *vocab.KINDS, *vocab.ROLES, *vocab.STATION_KINDS, *vocab.STATUSES]
-    words = [t.zh for t in terms] + list(WORDS["zh"].values()) + [TITLES["zh"], PAGE_WORDS["zh"]]
+    words = [t.zh for t in terms] + [translate(text, "zh") for text in (COPY, DOC_NO, TITLE, PAGE)]
     words += [vocab.Period(spec).marking("zh") for spec in PERIOD_SPECS]
     return "".join(words) + "★0123456789-〔〕（）" + ELLIPSIS
 

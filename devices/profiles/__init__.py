@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from custody.errors import InvalidInput
+from custody.messages import DEFAULT_LANG, Msg
 from devices.layouts import layout_named
 
 DEFAULT = "default"
@@ -30,6 +31,16 @@ class Profile:
     layout: str = ""  # keyboard layout in keyboard-wedge mode; '' leaves the default (us)
 
 
+@dataclass(frozen=True)
+class _Names(Msg):
+    """Names listed as the reader's language lists them: `a、b` in Chinese, `a, b` in English."""
+
+    names: tuple[str, ...] = ()
+
+    def render(self, lang: str = DEFAULT_LANG) -> str:
+        return (", " if lang == "en" else "、").join(self.names)
+
+
 def profile_names() -> list[str]:
     """The shipped profiles, sorted."""
     return sorted(
@@ -44,8 +55,7 @@ def load_profile(name: str = DEFAULT) -> Profile:
     names = profile_names()
     if name not in names:
         raise InvalidInput(
-            f"没有扫描枪型号配置“{name}”；可用：{'、'.join(names)}",
-            f"no scanner profile {name!r}; known: {', '.join(names)}",
+            "no scanner profile {name!r}; known: {names}", name=name, names=_Names("", {}, tuple(names))
         )
     data = json.loads(resources.files(__name__).joinpath(f"{name}.json").read_text(encoding="utf-8"))
     return parse_profile(name, data)
