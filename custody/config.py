@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-LANGS = ("zh", "en")
+from custody.messages import lang_of
+
+DB_FILE = "custody.db"  # the SQLite database in the data directory (docs: $CUSTODY_HOME/custody.db)
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,9 @@ def load(
     """Options win over the environment (CUSTODY_HOME, CUSTODY_DB, CUSTODY_LANG)."""
     env = os.environ if env is None else env
     home_path = Path(home or env.get("CUSTODY_HOME") or default_home(env)).expanduser()
-    url = db or env.get("CUSTODY_DB") or f"sqlite:///{home_path / 'custody.store.db'}"
+    url = db or env.get("CUSTODY_DB") or f"sqlite:///{home_path / DB_FILE}"
     chosen = lang or env.get("CUSTODY_LANG") or None
-    if chosen:
-        chosen = "en" if chosen.lower().startswith("en") else "zh"
     user = env.get("SUDO_USER") or env.get("USER") or env.get("LOGNAME") or _login_name()
-    return Config(home=home_path, db_url=url, lang=chosen, debug=debug, actor=f"cli:{user}")
+    return Config(
+        home=home_path, db_url=url, lang=lang_of(chosen) if chosen else None, debug=debug, actor=f"cli:{user}"
+    )

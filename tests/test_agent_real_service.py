@@ -6,7 +6,6 @@ import threading
 
 from core_support import wait_for
 
-from custody.models.scan import Scan
 from devices.agent import Agent
 from devices.backoff import Backoff
 from devices.client import ServiceClient
@@ -22,7 +21,8 @@ def free_port() -> int:
 def recorded(office) -> list[str]:
     office.store.db.close()  # a fresh connection sees the server's commits
     station = office.station("保密室")
-    return [s.code for s in Scan.select(Scan.code).where(Scan.station == station).order_by(Scan.id)]
+    m = office.store.m
+    return [s.code for s in m.Scan.select(m.Scan.code).where(m.Scan.station == station).order_by(m.Scan.id)]
 
 
 def test_thousand_scans_across_three_restarts_of_the_real_service(live_office, serve_process, tmp_path):
@@ -66,4 +66,5 @@ def test_thousand_scans_across_three_restarts_of_the_real_service(live_office, s
     assert serve_process.stop() == 0
     got = recorded(live_office)
     assert got == codes  # every scan exactly once, in the order scanned
-    assert Scan.select().where(Scan.outcome == "unknown").count() >= 1000
+    m = live_office.store.m
+    assert m.Scan.select().where(m.Scan.outcome == "unknown").count() >= 1000

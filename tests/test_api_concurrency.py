@@ -11,8 +11,6 @@ from conftest import Client, Service, new_id
 
 from custody.actions import core as actions
 from custody.ledger.verify import verify
-from custody.models.core import Event
-from custody.models.scan import Scan
 
 
 def test_the_same_scan_50_times_from_10_threads_is_one_event_and_49_duplicates(service: Service) -> None:
@@ -35,8 +33,9 @@ def test_the_same_scan_50_times_from_10_threads_is_one_event_and_49_duplicates(s
     assert first["outcome"] == "checked_out"
     assert all({**a, "duplicate": False} == first for a in answers)
     assert [e.kind for e in o.events_since(mark)] == ["checked_out"]
-    assert Scan.select().where(Scan.scan_id == sid).count() == 1
-    assert verify().ok
+    m = o.store.m
+    assert m.Scan.select().where(m.Scan.scan_id == sid).count() == 1
+    assert verify(o.store).ok
 
 
 def test_twenty_stations_at_once_keep_their_sessions_apart(service: Service) -> None:
@@ -104,6 +103,7 @@ def test_twenty_stations_at_once_keep_their_sessions_apart(service: Service) -> 
     assert all(people == {stations[int(name[-2:])][1].id} for name, people in by_station.items())
     assert [e.seq for e in events] == list(range(mark + 1, mark + 1 + len(events)))
     assert all(json.loads(e.data).get("flags", []) == [] for e in events)
-    assert Event.select().where(Event.kind == "checked_out").count() == 180
-    report = verify()
+    m = o.store.m
+    assert m.Event.select().where(m.Event.kind == "checked_out").count() == 180
+    report = verify(o.store)
     assert report.ok, report.problem

@@ -10,8 +10,6 @@ from conftest import Service, kinds, new_id
 from custody.actions import core as actions
 from custody.clock import FixedClock
 from custody.ledger.verify import verify
-from custody.models.core import Event
-from custody.models.scan import Scan
 
 ANSWER_KEYS = {"scan_id", "outcome", "message", "item", "person", "duplicate"}
 
@@ -69,9 +67,10 @@ def test_every_outcome_over_http_with_the_ledger_after_it(service: Service) -> N
     assert json.loads(events[-1].data)["approver"] == o.people["wang"].id
     assert all(e.actor == "station:保密室" and e.station == "保密室" for e in events)
     # every scan is stored with its answer, the unknown one included
-    assert Scan.select().count() == 9
-    assert json.loads(Scan.get(Scan.scan_id == unknown["scan_id"]).answer) == unknown
-    assert verify().ok
+    m = o.store.m
+    assert m.Scan.select().count() == 9
+    assert json.loads(m.Scan.get(m.Scan.scan_id == unknown["scan_id"]).answer) == unknown
+    assert verify(o.store).ok
 
 
 def test_scan_without_a_badge_is_refused_with_the_reason(service: Service) -> None:
@@ -131,7 +130,8 @@ def test_batch_endpoint(service: Service) -> None:
     assert [a["scan_id"] for a in answers] == ids
     again = c.post("/api/v1/scans/batch", json=body).json()["answers"]
     assert [a["duplicate"] for a in again] == [True] * 4
-    assert Event.select().where(Event.kind == "checked_out").count() == 3
+    m = o.store.m
+    assert m.Event.select().where(m.Event.kind == "checked_out").count() == 3
 
 
 def test_device_events_are_ledger_events(service: Service) -> None:
@@ -151,7 +151,7 @@ def test_device_events_are_ledger_events(service: Service) -> None:
         "device": "/dev/custody/scanner-room",
         "at": "2026-11-30T01:01:02+00:00",
     }
-    assert verify().ok
+    assert verify(o.store).ok
 
 
 def test_late_scans_over_http_and_the_exceptions_list(service: Service, clock: FixedClock) -> None:

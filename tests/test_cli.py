@@ -6,9 +6,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+from custody.config import DB_FILE
 
 CUSTODY = shutil.which("custody") or str(Path(sys.executable).with_name("custody"))
 
@@ -22,14 +25,34 @@ def run(home: Path, *args: str, ok: bool = True, stdin: str | None = None) -> su
     return proc
 
 
+_TEMPLATES: dict[tuple[tuple[str, ...], ...], Path] = {}
+
+
+def prepared_home(home: Path, *commands: tuple[str, ...]) -> Path:
+    """`home` as the console script leaves it after `custody init` and `commands`: run once per
+    session into a template home, whose database file is then copied (the same rows and ledger)."""
+    if commands not in _TEMPLATES:
+        template = Path(tempfile.mkdtemp(prefix="custody-cli-")) / "home"
+        run(template, "init")
+        for args in commands:
+            run(template, *args)
+        _TEMPLATES[commands] = template
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_TEMPLATES[commands] / DB_FILE, home / DB_FILE)
+    return home
+
+
+SAFE = ("station", "add", "保密室", "--kind", "safe")
+
+
 @pytest.fixture
 def home(tmp_path):
-    h = tmp_path / "home"
-    run(h, "init")
-    run(h, "station", "add", "保密室", "--kind", "safe")
-    run(h, "person", "add", "张三", "--badge", "B001", "--clearance", "机密", "--dept", "综合科")
-    run(h, "person", "add", "王主任", "--badge", "L001", "--clearance", "top-secret", "--role", "leader")
-    return h
+    return prepared_home(
+        tmp_path / "home",
+        SAFE,
+        ("person", "add", "张三", "--badge", "B001", "--clearance", "机密", "--dept", "综合科"),
+        ("person", "add", "王主任", "--badge", "L001", "--clearance", "top-secret", "--role", "leader"),
+    )
 
 
 def test_a_working_session(home):
@@ -95,12 +118,12 @@ def test_refused_check_out_exits_1_and_is_recorded(home):
     ],
 )
 def test_bad_input_gets_one_line_and_writes_nothing(home, args, needle):
-    before = sqlite3.connect(home / "custody.store.db").execute("SELECT count(*) FROM event").fetchone()[0]
+    before = sqlite3.connect(home / DB_FILE).execute("SELECT count(*) FROM event").fetchone()[0]
     proc = run(home, *args, ok=False)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in proc.stderr
-    after = sqlite3.connect(home / "custody.store.db").execute("SELECT count(*) FROM event").fetchone()[0]
+    after = sqlite3.connect(home / DB_FILE).execute("SELECT count(*) FROM event").fetchone()[0]
     assert after == before
 
 
@@ -117,7 +140,7 @@ def test_usage_errors_exit_2(home):
 
 
 def test_newer_schema_is_refused(home):
-    db = sqlite3.connect(home / "custody.store.db")
+    db = sqlite3.connect(home / DB_FILE)
     db.execute("UPDATE schema_info SET version = version + 5")
     db.commit()
     proc = run(home, "--lang", "en", "out", ok=False)
@@ -131,7 +154,7 @@ def test_uninitialised_home_says_run_init(tmp_path):
 
 def test_verify_names_the_tampered_event(home):
     run(home, "item", "receive", "--title", "x", "--level", "secret")
-    db = sqlite3.connect(home / "custody.store.db")
+    db = sqlite3.connect(home / DB_FILE)
     db.execute("DROP TRIGGER event_no_update")
     db.execute("UPDATE event SET actor = 'forger' WHERE seq = 2")
     db.commit()

@@ -2,7 +2,7 @@
 
 import zxingcpp
 from PIL import Image
-from test_cli import run
+from test_cli import SAFE, prepared_home, run
 
 
 def decode(path):
@@ -10,9 +10,7 @@ def decode(path):
 
 
 def test_receive_with_labels_and_label_again(tmp_path):
-    home = tmp_path / "home"
-    run(home, "init")
-    run(home, "station", "add", "保密室", "--kind", "safe")
+    home = prepared_home(tmp_path / "home", SAFE)
     codes = run(
         home,
         "item",
@@ -34,9 +32,7 @@ def test_receive_with_labels_and_label_again(tmp_path):
 
 
 def test_label_errors_leave_no_file(tmp_path):
-    home = tmp_path / "home"
-    run(home, "init")
-    run(home, "station", "add", "保密室", "--kind", "safe")
+    home = prepared_home(tmp_path / "home", SAFE)
     code = run(home, "item", "receive", "--title", "t", "--level", "secret").stdout.strip()
     bad = run(home, "label", code, "--out", str(tmp_path / "x.png"), "--size", "10x5", ok=False)
     assert bad.returncode == 1 and "10x5" in bad.stderr and not (tmp_path / "x.png").exists()
@@ -48,8 +44,7 @@ def test_label_errors_leave_no_file(tmp_path):
 
 def test_badges_and_command_sheet(tmp_path):
     home = tmp_path / "home"
-    run(home, "init")
-    run(home, "person", "add", "张三", "--badge", "B001", "--clearance", "secret")
+    prepared_home(home, ("person", "add", "张三", "--badge", "B001", "--clearance", "secret"))
     run(home, "label", "--badges", "--out", str(tmp_path / "badges.png"), "--sheet", "none")
     assert decode(tmp_path / "badges.png") == ["B001"]
     run(home, "label", "--commands", "--out", str(tmp_path / "commands.png"))

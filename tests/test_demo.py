@@ -11,6 +11,8 @@ from urllib.parse import urlparse
 import requests
 from test_cli import CUSTODY
 
+from custody.config import DB_FILE
+
 
 def env_for(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTODY_")}
@@ -104,7 +106,7 @@ def test_live_demo_serves_until_ctrl_c_and_leaves_nothing_running(tmp_path):
 def test_demo_refuses_a_used_directory(tmp_path):
     used = tmp_path / "used"
     used.mkdir()
-    (used / "custody.store.db").write_text("")
+    (used / DB_FILE).write_text("")
     proc = subprocess.run(
         [CUSTODY, "demo", "--dir", str(used)],
         capture_output=True,

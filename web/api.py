@@ -1,7 +1,8 @@
 """The JSON API's handlers: each takes an `ApiRequest` and returns a dict (or a status and a dict).
 
 Writes go through `custody.scan` and `custody.actions` only; reads use the
-models and the JSON shapes of `custody.shapes`.
+store's models (`store.m`), the shared queries of `custody.reports` and their
+JSON shapes (`custody.reports.shapes`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 import peewee
 
-from custody import settings, vocab
+from custody import settings
 from custody.actions import core as actions
 from custody.ledger import chain as ledger
-from custody.models.core import Item, Person, Station, Tag
-from custody.models.scan import Scan, StationSession
+from custody.models.core import Station
+from custody.models.scan import Scan
+from custody.reports import items as item_reports
 from custody.reports import lookup, shapes
+from custody.reports.out import out_query
 from custody.scan import station as scan
 from custody.store import migrations as schema
 from custody.store.core import Store
@@ -28,9 +31,10 @@ from web import validate
 
 @dataclass
 class ApiRequest:
-    """What a handler gets: the store (in the reader's language), the station, the request's parts."""
+    """What a handler gets: the store, the reader's language, the station, the request's parts."""
 
     store: Store
+    lang: str
     station: Station | None
     query: Mapping[str, str]
     args: Mapping[str, str]
@@ -69,13 +73,13 @@ def health(req: ApiRequest) -> Result:
 
 def post_scan(req: ApiRequest) -> Result:
     assert req.station is not None
-    return scan.submit(req.store, req.station, validate.scan(req.json()))
+    return scan.submit(req.store, req.station, validate.scan(req.json()), lang=req.lang)
 
 
 def post_scan_batch(req: ApiRequest) -> Result:
     assert req.station is not None
     scans = validate.scan_batch(req.json())
-    return {"answers": scan.submit_batch(req.store, req.station, scans)}
+    return {"answers": scan.submit_batch(req.store, req.station, scans, lang=req.lang)}
 
 
 def post_station_event(req: ApiRequest) -> Result:
@@ -104,55 +108,53 @@ def _page(query: peewee.Query, req: ApiRequest, key: str, shape: Callable[[Any],
 
 def list_items(req: ApiRequest) -> Result:
     """Items, filtered by status, level, holder (badge) and station (home station)."""
-    q = Item.select().order_by(Item.id)
-    if (status := validate.query_text(req.query, "status")) is not None:
-        q = q.where(Item.status == vocab.status(status).slug)
-    if (level := validate.query_text(req.query, "level")) is not None:
-        q = q.where(Item.level == vocab.level(level).slug)
-    if (badge := validate.query_text(req.query, "holder")) is not None:
-        holders = Tag.select(Tag.person).where((Tag.code == badge) & Tag.person.is_null(False))
-        q = q.where(Item.holder.in_(holders))
-    if (station := validate.query_text(req.query, "station")) is not None:
-        q = q.where(Item.home.in_(Station.select(Station.id).where(Station.name == station)))
+    q = item_reports.items_query(
+        req.store,
+        status=validate.query_text(req.query, "status"),
+        level=validate.query_text(req.query, "level"),
+        holder=validate.query_text(req.query, "holder"),
+        station=validate.query_text(req.query, "station"),
+    )
     tz = req.tz()
-    return _page(q, req, "items", lambda i: shapes.item_json(i, tz))
+    return _page(q, req, "items", lambda i: shapes.item_json(req.store, i, tz))
 
 
 def get_item(req: ApiRequest) -> Result:
     tz = req.tz()
     with snapshot(req.store):
-        it = lookup.item(req.args["code"])
-        events = ledger.history(it.code)
-        return {**shapes.item_json(it, tz), "history": [shapes.event_json(e, tz) for e in events]}
+        it = lookup.item(req.store, req.args["code"])
+        events = ledger.history(req.store, it.code)
+        return {**shapes.item_json(req.store, it, tz), "history": [shapes.event_json(e, tz) for e in events]}
 
 
 def list_out(req: ApiRequest) -> Result:
     """What is out now: top secret first, then longest out."""
-    ranks = peewee.Case(Item.level, [(lv.slug, lv.rank) for lv in vocab.LEVELS], 0)
-    q = Item.select().where(Item.status == "out").order_by(ranks.desc(), Item.since, Item.id)
+    q = out_query(req.store)
     tz = req.tz()
-    return _page(q, req, "items", lambda i: shapes.item_json(i, tz))
+    return _page(q, req, "items", lambda i: shapes.item_json(req.store, i, tz))
 
 
 def list_people(req: ApiRequest) -> Result:
-    q = Person.select().order_by(Person.id)
-    return _page(q, req, "people", lambda p: {**shapes.person_json(p), "active": p.active})  # type: ignore[dict-item]
+    m = req.store.m
+    q = m.Person.select().order_by(m.Person.id)
+    return _page(q, req, "people", lambda p: {**shapes.person_json(req.store, p), "active": p.active})  # type: ignore[dict-item]
 
 
 def list_stations(req: ApiRequest) -> Result:
     tz = req.tz()
     now = req.store.now()
     timeout = settings.get(req.store, "session_timeout_seconds")
+    m = req.store.m
 
     def shape(st: Station) -> dict[str, Any]:
-        s = StationSession.get_or_none(StationSession.station == st)
+        s = m.StationSession.get_or_none(m.StationSession.station == st)
         live = s is not None and (now - s.last_scan_at).total_seconds() <= timeout
         return {
             "name": st.name,
             "kind": st.kind,
             "session": {
-                "person": shapes.person_json(s.person),
-                "approver": shapes.person_json(s.approver) if s.approver_id else None,
+                "person": shapes.person_json(req.store, s.person),
+                "approver": shapes.person_json(req.store, s.approver) if s.approver_id else None,
                 "opened_at": shapes.iso(s.opened_at, tz),
                 "last_scan_at": shapes.iso(s.last_scan_at, tz),
             }
@@ -160,17 +162,18 @@ def list_stations(req: ApiRequest) -> Result:
             else None,
         }
 
-    return _page(Station.select().order_by(Station.name), req, "stations", shape)
+    return _page(m.Station.select().order_by(m.Station.name), req, "stations", shape)
 
 
 def list_scan_exceptions(req: ApiRequest) -> Result:
     """Late scans that conflicted with what happened since: recorded, not applied (newest first)."""
     tz = req.tz()
+    m = req.store.m
     q = (
-        Scan.select(Scan, Station)
-        .join(Station)
-        .where(Scan.exception.is_null(False))
-        .order_by(Scan.received_at.desc(), Scan.id.desc())
+        m.Scan.select(m.Scan, m.Station)
+        .join(m.Station)
+        .where(m.Scan.exception.is_null(False))
+        .order_by(m.Scan.received_at.desc(), m.Scan.id.desc())
     )
 
     def shape(s: Scan) -> dict[str, Any]:

@@ -1,16 +1,17 @@
 """The bottle app: made by `make_app`, every route in one table, one JSON error shape.
 
-`ApiPlugin` hands each route an `ApiRequest` (the store in the reader's
-language, the station its bearer token names, the body within the size
-limit) and turns every failure into `{"error": "…"}` with its status: 400
-bad input, 401 no or wrong token, 404, 409, 413 body too large, 503 database
-busy or unavailable, 500 anything else (logged with its traceback, never
-sent). `ApiApp` logs one line per request.
+`ApiPlugin` hands each route an `ApiRequest` (the store, the reader's
+language — Accept-Language, else the `language` setting —, the station its
+bearer token names, the body within the size limit) and turns every failure
+into `{"error": "…"}`, rendered in the reader's language, with its status: a
+domain error's `http_status` (400 bad input, 404, 409, 503 storage), 401 no or
+wrong token, 413 body too large, 503 database busy or unavailable, 500
+anything else (logged with its traceback, never sent). `ApiApp` logs one line
+per request.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import re
@@ -23,7 +24,8 @@ from typing import Any
 import bottle
 import peewee
 
-from custody.errors import Conflict, CustodyError, InvalidInput, NotFound, StorageError
+from custody.errors import CustodyError, InvalidInput
+from custody.messages import Msg, lang_of
 from custody.scan import state as scan_state
 from custody.store.core import Store
 from web import api, labels_api, openapi
@@ -100,24 +102,27 @@ ROUTES: tuple[Route, ...] = (
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, zh: str, en: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(en)
-        self.status, self.zh, self.en, self.headers = status, zh, en, headers or {}
+    """A failure of the HTTP layer itself (no token, body too large), with its status."""
+
+    def __init__(self, status: int, text: str, headers: dict[str, str] | None = None, **params: Any) -> None:
+        self.msg = Msg(text, params)
+        super().__init__(self.msg.render("en"))
+        self.status, self.headers = status, headers or {}
 
 
 def language(accept: str | None, default: str) -> str:
-    """`zh` or `en` from an Accept-Language header (highest q wins), else the default."""
+    """`zh` or `en` from an Accept-Language header (of the tags naming one, the highest q wins; each
+    read with `custody.messages.lang_of`), else the default."""
     best, best_q = None, 0.0
     for part in (accept or "").split(",")[:20]:
         m = re.fullmatch(
-            r"\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?))?\s*", part
+            r"\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?))?\s*", part
         )
-        if not m:
+        if not m or m.group(1).split("-")[0].lower() not in ("zh", "en"):
             continue
-        lang = m.group(1).lower()
         q = float(m.group(2)) if m.group(2) else 1.0
-        if lang in ("zh", "en") and q > best_q:
-            best, best_q = lang, q
+        if q > best_q:
+            best, best_q = lang_of(m.group(1)), q
     return best or default
 
 
@@ -146,6 +151,7 @@ class ApiPlugin:
             request = bottle.request
             lang = "zh"
             try:
+                _refuse_unreadable_headers(request.environ)
                 chosen = language(request.get_header("Accept-Language"), "")
                 too_large = route.method == "POST" and plugin._too_large(request)
                 station = None
@@ -156,23 +162,19 @@ class ApiPlugin:
                     lang = chosen or scan_state.current_setting(plugin.store, "language")
                 if too_large:
                     raise ApiError(
-                        413,
-                        f"请求体过大：最多 {plugin.body_limit} 字节",
-                        f"the body is too large: at most {plugin.body_limit} bytes",
+                        413, "the body is too large: at most {limit} bytes", limit=plugin.body_limit
                     )
                 if spec.auth:
                     if station is None:
                         raise ApiError(
                             401,
-                            "缺少或无效的站点令牌（Authorization: Bearer 令牌）",
                             "missing or invalid station token (Authorization: Bearer TOKEN)",
                             {"WWW-Authenticate": 'Bearer realm="custody"'},
                         )
                     request.environ["custody.station"] = station.name
-                store = copy.copy(plugin.store)
-                store.lang = lang
                 req = api.ApiRequest(
-                    store=store,
+                    store=plugin.store,
+                    lang=lang,
                     station=station,
                     query=_query(request, spec.query),
                     args=args,
@@ -184,25 +186,16 @@ class ApiPlugin:
                 status, value = result if isinstance(result, tuple) else (200, result)
                 return _json(status, value)
             except ApiError as exc:
-                return _json(exc.status, {"error": exc.en if lang == "en" else exc.zh}, exc.headers)
+                return _json(exc.status, {"error": exc.msg.render(lang)}, exc.headers)
             except CustodyError as exc:
-                return _json(_status_of(exc), {"error": exc.message(lang)})
+                return _json(exc.http_status, {"error": exc.message(lang)})
             except peewee.OperationalError as exc:
                 log.warning("database busy or unavailable on %s %s: %s", route.method, request.path, exc)
-                return _json(
-                    503,
-                    {
-                        "error": "数据库忙或不可用，请稍后重试"
-                        if lang != "en"
-                        else "the database is busy or unavailable: retry later"
-                    },
-                    {"Retry-After": "1"},
-                )
+                busy = Msg("the database is busy or unavailable: retry later")
+                return _json(503, {"error": busy.render(lang)}, {"Retry-After": "1"})
             except Exception:
                 log.exception("internal error on %s %s", route.method, request.path)
-                return _json(
-                    500, {"error": "内部错误，已记录日志" if lang != "en" else "internal error, logged"}
-                )
+                return _json(500, {"error": Msg("internal error, logged").render(lang)})
 
         return wrapper
 
@@ -213,11 +206,7 @@ class ApiPlugin:
     def _body(self, request: bottle.LocalRequest) -> bytes:
         raw = request.environ["wsgi.input"].read(self.body_limit + 1)
         if len(raw) > self.body_limit:
-            raise ApiError(
-                413,
-                f"请求体过大：最多 {self.body_limit} 字节",
-                f"the body is too large: at most {self.body_limit} bytes",
-            )
+            raise ApiError(413, "the body is too large: at most {limit} bytes", limit=self.body_limit)
         return raw
 
     def _station_and_language(self, request: bottle.LocalRequest, chosen: str) -> tuple[Any, str]:
@@ -233,37 +222,37 @@ class ApiPlugin:
         return None, chosen or scan_state.current_setting(self.store, "language")
 
 
+def _refuse_unreadable_headers(environ: dict[str, Any]) -> None:
+    """400 for an Authorization or Accept-Language header that is not ASCII. granian hands such
+    a value (a non-UTF-8 byte, say) to the app as an empty string, so an empty Accept-Language is
+    refused too; an empty Authorization stays what it always was, a missing token (401)."""
+    lang = environ.get("HTTP_ACCEPT_LANGUAGE")
+    auth = environ.get("HTTP_AUTHORIZATION")
+    if (lang is not None and not (lang.strip() and lang.isascii())) or (
+        auth is not None and not auth.isascii()
+    ):
+        raise ApiError(400, "the Authorization or Accept-Language header holds characters that are not ASCII")
+
+
 def _query(request: bottle.LocalRequest, allowed: tuple[str, ...]) -> dict[str, str]:
     """The query parameters, each at most once and each one the route takes."""
     query = request.query
     for name in query.keys():
         if name not in allowed:
-            known = ", ".join(allowed) or "（无）"
             raise InvalidInput(
-                f"未知的查询参数“{name}”；可用：{known}",
-                f"unknown query parameter {name!r}; allowed: {', '.join(allowed) or 'none'}",
+                "unknown query parameter {name!r}; allowed: {allowed}",
+                name=name,
+                allowed=", ".join(allowed) if allowed else Msg("none"),
             )
         if len(query.getall(name)) > 1:
-            raise InvalidInput(f"查询参数 {name} 重复", f"the query parameter {name} is given twice")
+            raise InvalidInput("the query parameter {name} is given twice", name=name)
     values = {name: query.getunicode(name) for name in query.keys()}
     for name, value in values.items():
         if value is None:
-            raise InvalidInput("查询参数不是 UTF-8", "the query string is not UTF-8")
+            raise InvalidInput("the query string is not UTF-8")
         if value == "":
-            raise InvalidInput(f"查询参数 {name} 为空", f"the query parameter {name} is empty")
+            raise InvalidInput("the query parameter {name} is empty", name=name)
     return {k: v or "" for k, v in values.items()}
-
-
-def _status_of(exc: CustodyError) -> int:
-    if isinstance(exc, InvalidInput):
-        return 400
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, Conflict):
-        return 409
-    if isinstance(exc, StorageError):
-        return 503
-    return 400
 
 
 class InFlight:

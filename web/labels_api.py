@@ -15,7 +15,7 @@ TYPES = {"png": "image/png", "pdf": "application/pdf"}
 
 def _label(req: ApiRequest) -> ItemLabel:
     with snapshot(req.store):
-        it = lookup.item(req.args["code"])
+        it = lookup.item(req.store, req.args["code"])
         unit = settings.get(req.store, "unit_name")
     return ItemLabel(
         code=it.code,
@@ -32,14 +32,14 @@ def _label(req: ApiRequest) -> ItemLabel:
 def _dpi(req: ApiRequest) -> int:
     text = req.query.get("dpi", "300")
     if text not in ("203", "300"):
-        raise InvalidInput(f"dpi“{text}”无效；可用：203, 300", f"dpi {text!r} is invalid; allowed: 203, 300")
+        raise InvalidInput("dpi {dpi!r} is invalid; allowed: 203, 300", dpi=text)
     return int(text)
 
 
 def _answer(req: ApiRequest, fmt: str) -> bottle.HTTPResponse:
     label = _label(req)
     data = label_bytes(
-        [label], fmt, size=req.query.get("size", "50x30"), dpi=_dpi(req), sheet=None, lang=req.store.lang
+        [label], fmt, size=req.query.get("size", "50x30"), dpi=_dpi(req), sheet=None, lang=req.lang
     )
     return bottle.HTTPResponse(
         body=data,

@@ -35,13 +35,13 @@ MAX_OFFSET = 10**9
 def json_object(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object."""
     if not raw.strip():
-        raise InvalidInput("请求体为空：应为 JSON 对象", "the body is empty: a JSON object is expected")
+        raise InvalidInput("the body is empty: a JSON object is expected")
     try:
         value = json.loads(raw)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        raise InvalidInput("请求体不是有效的 JSON", "the body is not valid JSON") from None
+        raise InvalidInput("the body is not valid JSON") from None
     if not isinstance(value, dict):
-        raise InvalidInput("请求体应为 JSON 对象", "the body must be a JSON object") from None
+        raise InvalidInput("the body must be a JSON object") from None
     return value
 
 
@@ -49,14 +49,13 @@ def _text(obj: Mapping[str, Any], name: str, max_length: int, *, required: bool 
     value = obj.get(name)
     if value is None:
         if required:
-            raise InvalidInput(f"缺少字段 {name}", f"the field {name} is missing")
+            raise InvalidInput("the field {name} is missing", name=name)
         return None
     if not isinstance(value, str):
-        raise InvalidInput(f"字段 {name} 应为字符串", f"the field {name} must be a string")
+        raise InvalidInput("the field {name} must be a string", name=name)
     if len(value) > max_length:
         raise InvalidInput(
-            f"字段 {name} 过长：最多 {max_length} 个字符",
-            f"the field {name} is too long: at most {max_length} characters",
+            "the field {name} is too long: at most {max_length} characters", name=name, max_length=max_length
         )
     return value
 
@@ -66,39 +65,35 @@ def time_field(obj: Mapping[str, Any], name: str, *, required: bool) -> datetime
     text = _text(obj, name, MAX_TIME_LENGTH, required=required)
     if text is None:
         return None
-    allowed = "ISO 8601 with an offset, e.g. 2026-11-30T09:15:00+08:00"
     try:
         if not TIME_RE.fullmatch(text):
             raise ValueError("not the pattern")
         when = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
     except (ValueError, OverflowError):
         raise InvalidInput(
-            f"字段 {name} 的值“{text}”不是带时区的 ISO 8601 时间，例如 2026-11-30T09:15:00+08:00",
-            f"the field {name} is {text!r}: not {allowed}",
+            "the field {name} is {value!r}: not ISO 8601 with an offset, e.g. 2026-11-30T09:15:00+08:00",
+            name=name,
+            value=text,
         ) from None
     if when < EARLIEST:
-        raise InvalidInput(
-            f"字段 {name} 的时间 {text} 早于 2000 年", f"the field {name} ({text}) is before 2000"
-        )
+        raise InvalidInput("the field {name} ({value}) is before 2000", name=name, value=text)
     return when
 
 
 def scan(obj: Any) -> ScanInput:
     """`{"code", "scan_id", "scanned_at"?}`: code 1–128 printable characters, scan_id a UUID."""
     if not isinstance(obj, dict):
-        raise InvalidInput("每条扫描应为 JSON 对象", "each scan must be a JSON object")
+        raise InvalidInput("each scan must be a JSON object")
     code = _text(obj, "code", MAX_CODE_LENGTH) or ""
     if not CODE_RE.fullmatch(code):
-        raise InvalidInput(
-            f"字段 code 应为 1–{MAX_CODE_LENGTH} 个可打印 ASCII 字符",
-            f"the field code must be 1–{MAX_CODE_LENGTH} printable ASCII characters",
-        )
+        raise InvalidInput("the field code must be 1–{max} printable ASCII characters", max=MAX_CODE_LENGTH)
     code = code.strip(" ")
     scan_id = _text(obj, "scan_id", 36) or ""
     if not UUID_RE.fullmatch(scan_id):
         raise InvalidInput(
-            f"字段 scan_id 应为 UUID（如 {_EXAMPLE_UUID}），而不是“{scan_id}”",
-            f"the field scan_id must be a UUID such as {_EXAMPLE_UUID}, not {scan_id!r}",
+            "the field scan_id must be a UUID such as {example}, not {value!r}",
+            example=_EXAMPLE_UUID,
+            value=scan_id,
         )
     return ScanInput(
         code=code, scan_id=scan_id.lower(), scanned_at=time_field(obj, "scanned_at", required=False)
@@ -112,10 +107,7 @@ def scan_batch(obj: dict[str, Any]) -> list[ScanInput]:
     """`{"scans": [scan, …]}` with 1–100 scans."""
     scans = obj.get("scans")
     if not isinstance(scans, list) or not 1 <= len(scans) <= MAX_BATCH:
-        raise InvalidInput(
-            f"字段 scans 应为 1–{MAX_BATCH} 条扫描的列表",
-            f"the field scans must be a list of 1–{MAX_BATCH} scans",
-        )
+        raise InvalidInput("the field scans must be a list of 1–{max} scans", max=MAX_BATCH)
     return [scan(s) for s in scans]
 
 
@@ -123,15 +115,10 @@ def device_event(obj: dict[str, Any]) -> tuple[str, str, datetime]:
     """`{"event": "connected"|"disconnected", "device", "at"}`."""
     event = _text(obj, "event", 32)
     if event not in ("connected", "disconnected"):
-        raise InvalidInput(
-            "字段 event 应为 connected 或 disconnected", "the field event must be connected or disconnected"
-        )
+        raise InvalidInput("the field event must be connected or disconnected")
     device = _text(obj, "device", 200) or ""
     if not CODE_RE.fullmatch(device):
-        raise InvalidInput(
-            "字段 device 应为 1–200 个可打印 ASCII 字符",
-            "the field device must be 1–200 printable ASCII characters",
-        )
+        raise InvalidInput("the field device must be 1–200 printable ASCII characters")
     device = device.strip(" ")
     at = time_field(obj, "at", required=True)
     assert at is not None
@@ -149,7 +136,7 @@ def _int(query: Mapping[str, str], name: str, default: int, low: int, high: int)
         return default
     if not re.fullmatch(r"\d{1,10}", text) or not low <= int(text) <= high:
         raise InvalidInput(
-            f"参数 {name} 应为 {low}–{high} 的整数", f"the parameter {name} must be an integer {low}–{high}"
+            "the parameter {name} must be an integer {low}–{high}", name=name, low=low, high=high
         )
     return int(text)
 
@@ -160,7 +147,8 @@ def query_text(query: Mapping[str, str], name: str, max_length: int = 128) -> st
         return None
     if not 1 <= len(text) <= max_length or not QUERY_TEXT_RE.fullmatch(text):
         raise InvalidInput(
-            f"参数 {name} 无效：1–{max_length} 个可打印字符",
-            f"the parameter {name} is invalid: 1–{max_length} printable characters",
+            "the parameter {name} is invalid: 1–{max_length} printable characters",
+            name=name,
+            max_length=max_length,
         )
     return text

@@ -18,7 +18,8 @@ from custody.closing import schedule as closing
 from custody.closing.workdays import Calendar
 from custody.errors import CustodyError, InvalidInput
 from custody.importer import core as importer
-from custody.models.closing import SweepRecord
+from custody.messages import N_, Msg
+from custody.messages.catalog import flag_name
 from custody.reports import lookup, registers, sweep
 
 EXIT_OUT = 3  # `sweep --fail-if-out`: something is out
@@ -56,15 +57,14 @@ def _today(obj: Any) -> date:
     return obj.store().now().astimezone(obj.tz()).date()
 
 
-def _duration(since: str | None, at: str, lang: str) -> str:
+def _duration(obj: Any, since: str | None, at: str) -> str:
     if not since:
         return ""
     minutes = int((datetime.fromisoformat(at) - datetime.fromisoformat(since)).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
-    if lang == "en":
-        return (f"{days}d " if days else "") + f"{hours}h{mins:02d}m"
-    return (f"{days}天" if days else "") + f"{hours}小时{mins:02d}分"
+    shown = obj.t("{hours}h{minutes}m", hours=hours, minutes=f"{mins:02d}")
+    return obj.t("{days}d {rest}", days=days, rest=shown) if days else shown
 
 
 # --- sweep ------------------------------------------------------------------------------------
@@ -73,13 +73,13 @@ def _duration(since: str | None, at: str, lang: str) -> str:
 def print_sweep(obj: Any, data: dict[str, Any]) -> None:
     lang = obj.lang
     counts = "，".join(f"{vocab.LEVEL_BY_SLUG[k].name(lang)} {n}" for k, n in data["counts"].items() if n)
-    where = f"（{data['station']}）" if data["station"] else ""
-    n = len(data["outstanding"])
     click.echo(
         obj.t(
-            f"清查时间 {data['at']}{where}：{n} 件未归还" + (f"（{counts}）" if counts else ""),
-            f"sweep at {data['at']}{' (' + data['station'] + ')' if data['station'] else ''}: "
-            f"{n} out" + (f" ({counts})" if counts else ""),
+            "sweep at {at}{where}: {count} out{counts}",
+            at=data["at"],
+            where=Msg(" ({station})", {"station": data["station"]}) if data["station"] else "",
+            count=len(data["outstanding"]),
+            counts=Msg(" ({counts})", {"counts": counts}) if counts else "",
         )
     )
     if data["outstanding"]:
@@ -91,36 +91,33 @@ def print_sweep(obj: Any, data: dict[str, Any]) -> None:
                 o["copy_no"],
                 o["holder"]["name"] if o["holder"] else "",
                 (o["since"] or "")[:16].replace("T", " "),
-                _duration(o["since"], data["at"], lang),
+                _duration(obj, o["since"], data["at"]),
                 o["station"] or "",
-                (obj.t("逾期", "overdue") + " " if o["overdue"] else "")
-                + "，".join(sweep.flag_name(f, lang) for f in o["flags"]),
+                (obj.t("overdue") + " " if o["overdue"] else "")
+                + "，".join(flag_name(f, lang) for f in o["flags"]),
             )
             for o in data["outstanding"]
         ]
         click.echo(
             table.render(
                 [
-                    obj.t("密级", "level"),
-                    obj.t("编码", "code"),
-                    obj.t("标题", "title"),
-                    obj.t("份号", "copy"),
-                    obj.t("持有人", "holder"),
-                    obj.t("借出时间", "since"),
-                    obj.t("已借出", "out for"),
-                    obj.t("借出地点", "station"),
-                    obj.t("标记", "flags"),
+                    obj.t("level"),
+                    obj.t("code"),
+                    obj.t("title"),
+                    obj.t("copy"),
+                    obj.t("holder"),
+                    obj.t("since"),
+                    obj.t("out for"),
+                    obj.t("lent at"),
+                    obj.t("flags"),
                 ],
                 rows,
             )
         )
     for s in data["unclosed_safes"]:
-        what = "，".join(sweep.flag_name(f, lang) for f in s["flags"])
+        what = "，".join(flag_name(f, lang) for f in s["flags"])
         click.echo(
-            obj.t(
-                f"！{s['station']}：{what}（应于 {s['due'][11:16]} 前关闭）",
-                f"! {s['station']}: {what} (due by {s['due'][11:16]})",
-            )
+            obj.t("! {station}: {what} (due by {due})", station=s["station"], what=what, due=s["due"][11:16])
         )
 
 
@@ -161,9 +158,9 @@ def sweep_cmd(
         raise click.UsageError("give at most one of --json and --csv")
     store = obj.store()
     s = sweep.sweep(store, at=_when(obj, at_text) if at_text else None, station=station_name)
-    data = sweep.to_json(s, obj.tz())
+    data = sweep.to_json(store, s, obj.tz())
     if record:
-        st = lookup.station(station_name) if station_name else None
+        st = lookup.station(store, station_name) if station_name else None
         rec = closing.record_sweep(
             store, s, kind="manual", day=Calendar.load(store).local_day(s.at), actor=obj.actor, station=st
         )
@@ -199,8 +196,10 @@ def count_start(obj: Any, station: str, by_badge: str) -> None:
       custody count start 保密室 --by C001
     """
     store = obj.store()
-    out = inventory.start_count(store, lookup.station(station), lookup.person_by_badge(by_badge), obj.actor)
-    click.echo(out.message)
+    out = inventory.start_count(
+        store, lookup.station(store, station), lookup.person_by_badge(store, by_badge), obj.actor
+    )
+    click.echo(out.message(obj.lang))
 
 
 @count.command("seen")
@@ -222,12 +221,11 @@ def count_seen(obj: Any, station: str, codes: tuple[str, ...], codes_file: str |
       custody count seen 保密室 --file rfid-sweep.txt
     """
     store = obj.store()
-    st = lookup.station(station)
-    open_ = inventory.open_count(st)
+    st = lookup.station(store, station)
+    open_ = inventory.open_count(store, st)
     if open_ is None:
         raise InvalidInput(
-            f"“{st.name}”没有正在进行的清点：先 custody count start {st.name} --by 工作证号",
-            f"no count is open at {st.name!r}: first custody count start {st.name} --by BADGE",
+            "no count is open at {station!r}: first custody count start {station} --by BADGE", station=st.name
         )
     read = list(codes)
     if codes_file:
@@ -239,9 +237,9 @@ def count_seen(obj: Any, station: str, codes: tuple[str, ...], codes_file: str |
     if not read:
         raise click.UsageError("give codes, or --file FILE")
     if len(read) == 1:
-        click.echo(inventory.mark_seen(store, open_, read[0], None, obj.actor).message)
+        click.echo(inventory.mark_seen(store, open_, read[0], None, obj.actor).message(obj.lang))
     else:
-        click.echo(inventory.mark_seen_batch(store, open_, read, obj.actor).message)
+        click.echo(inventory.mark_seen_batch(store, open_, read, obj.actor).message(obj.lang))
 
 
 @count.command("close")
@@ -257,42 +255,37 @@ def count_close(obj: Any, station: str, by_badge: str, as_json: bool) -> None:
       custody count close 保密室 --by C001
     """
     store = obj.store()
-    st = lookup.station(station)
-    out = inventory.close_count(store, st, lookup.person_by_badge(by_badge), obj.actor)
+    st = lookup.station(store, station)
+    out = inventory.close_count(store, st, lookup.person_by_badge(store, by_badge), obj.actor)
+    data = inventory.report(store, store.m.InventoryCount.get_by_id(out.extra["count"]), obj.tz())
     if as_json:
-        from custody.models.closing import InventoryCount
-
-        _emit(inventory.report(InventoryCount.get_by_id(out.extra["count"]), obj.tz()))
+        _emit(data)
     else:
-        click.echo(out.message)
-        _print_count_details(obj, out.extra["count"])
+        click.echo(out.message(obj.lang))
+        _print_count_details(obj, data)
 
 
-def _print_count_details(obj: Any, count_id: int) -> None:
-    from custody.models.closing import InventoryCount
+_COUNT_RESULTS = {
+    "missing": N_("missing"),
+    "misplaced": N_("misplaced"),
+    "out_but_seen": N_("out but seen"),
+    "not_in_stock": N_("not in stock"),
+    "unknown": N_("unknown codes"),
+    "duplicates": N_("read more than once"),
+}
 
-    data = inventory.report(InventoryCount.get_by_id(count_id), obj.tz())
-    names = {
-        "missing": ("缺失", "missing"),
-        "misplaced": ("错放", "misplaced"),
-        "out_but_seen": ("借出但在位", "out but seen"),
-        "not_in_stock": ("已注销仍在位", "not in stock"),
-        "unknown": ("未登记编码", "unknown codes"),
-        "duplicates": ("重复读取", "read more than once"),
-    }
-    for key, (zh, en) in names.items():
+
+def _print_count_details(obj: Any, data: dict[str, Any]) -> None:
+    for key, name in _COUNT_RESULTS.items():
         entries = data.get("result", {}).get(key, [])
         if entries:
-            click.echo(f"{obj.t(zh, en)} ({len(entries)}):")
+            click.echo(f"{obj.t(name)} ({len(entries)}):")
             for e in entries[:200]:
-                detail = [
-                    e.get("title", ""),
-                    e.get("home", "") and obj.t(f"存放于{e['home']}", f"home {e['home']}"),
-                ]
+                detail = [e.get("title", ""), e.get("home", "") and obj.t("home {home}", home=e["home"])]
                 if e.get("holder"):
-                    detail.append(obj.t(f"借给{e['holder']}", f"out to {e['holder']}"))
+                    detail.append(obj.t("out to {holder}", holder=e["holder"]))
                 if "reads" in e:
-                    detail.append(obj.t(f"读取 {e['reads']} 次", f"{e['reads']} reads"))
+                    detail.append(obj.t("{reads} reads", reads=e["reads"]))
                 click.echo(f"  {e['code']}  " + "  ".join(x for x in detail if x))
             if len(entries) > 200:
                 click.echo(f"  … {len(entries) - 200}")
@@ -309,35 +302,34 @@ def count_show(obj: Any, station: str, as_json: bool) -> None:
     Example:
       custody count show 保密室 --json
     """
-    obj.store()
-    st = lookup.station(station)
-    c = inventory.open_count(st) or inventory.last_count(st)
+    store = obj.store()
+    st = lookup.station(store, station)
+    c = inventory.open_count(store, st) or inventory.last_count(store, st)
     if c is None:
-        raise InvalidInput(f"“{st.name}”还没有清点记录", f"no count at {st.name!r} yet")
-    data = inventory.report(c, obj.tz())
+        raise InvalidInput("no count at {station!r} yet", station=st.name)
+    data = inventory.report(store, c, obj.tz())
     if as_json:
         _emit(data)
         return
-    state = obj.t("进行中", "open") if data["open"] else obj.t("已结束", "closed")
     click.echo(
         obj.t(
-            f"清点 #{data['id']} {st.name}（{state}）：{data['started_by']} {data['started_at']} 开始，应在 "
-            f"{data['expected']} 件",
-            f"count #{data['id']} at {st.name} ({state}): started by "
-            f"{data['started_by']} at {data['started_at']}, {data['expected']} expected",
+            "count #{id} at {station} ({state}): started by {by} at {at}, {expected} expected",
+            id=data["id"],
+            station=st.name,
+            state=Msg("open") if data["open"] else Msg("closed"),
+            by=data["started_by"],
+            at=data["started_at"],
+            expected=data["expected"],
         )
     )
     if data["open"]:
         p = data["progress"]
         click.echo(
-            obj.t(
-                f"已扫到 {p['seen_items']} 件，未登记编码 {p['unknown']} 个",
-                f"seen {p['seen_items']} items, {p['unknown']} unknown codes",
-            )
+            obj.t("seen {seen} items, {unknown} unknown codes", seen=p["seen_items"], unknown=p["unknown"])
         )
     else:
         click.echo(", ".join(f"{k} {v}" for k, v in data["summary"].items()))
-        _print_count_details(obj, data["id"])
+        _print_count_details(obj, data)
 
 
 # --- closing checks and records ---------------------------------------------------------------------
@@ -360,11 +352,10 @@ def closing_close(obj: Any, station: str, by_badge: str) -> None:
       custody closing close 保密室 --by C001
     """
     store = obj.store()
-    click.echo(
-        closing.close_safe(
-            store, lookup.station(station), lookup.person_by_badge(by_badge), obj.actor
-        ).message
+    out = closing.close_safe(
+        store, lookup.station(store, station), lookup.person_by_badge(store, by_badge), obj.actor
     )
+    click.echo(out.message(obj.lang))
 
 
 @closing_cmd.command("check")
@@ -379,11 +370,11 @@ def closing_check(obj: Any, station: str, by_badge: str) -> None:
       custody closing check 保密室 --by L001
     """
     store = obj.store()
-    st = lookup.station(station)
-    out = closing.second_check(store, st, lookup.person_by_badge(by_badge), obj.actor)
+    st = lookup.station(store, station)
+    out = closing.second_check(store, st, lookup.person_by_badge(store, by_badge), obj.actor)
     if out is None:
-        raise InvalidInput(f"“{st.name}”没有等待复核的关柜记录", f"no close of {st.name!r} awaits a check")
-    click.echo(out.message)
+        raise InvalidInput("no close of {station!r} awaits a check", station=st.name)
+    click.echo(out.message(obj.lang))
     if out.outcome == "refused":
         raise click.exceptions.Exit(1)
 
@@ -403,33 +394,34 @@ def closing_list(
     Example:
       custody closing list --from 2026-11-01 --to 2026-11-30
     """
-    obj.store()
+    store = obj.store()
+    m = store.m
     first = _day(date_from, _today(obj))
     last = _day(date_to, first)
-    st = lookup.station(station_name) if station_name else None
-    checks = [closing.check_json(c, obj.tz()) for c in closing.closing_checks(first, last, st)]
+    st = lookup.station(store, station_name) if station_name else None
+    checks = [closing.check_json(c, obj.tz()) for c in closing.closing_checks(store, first, last, st)]
     q = (
-        SweepRecord.select()
-        .where(SweepRecord.day.between(first, last))
-        .order_by(SweepRecord.at, SweepRecord.id)
+        m.SweepRecord.select()
+        .where(m.SweepRecord.day.between(first, last))
+        .order_by(m.SweepRecord.at, m.SweepRecord.id)
     )
     if st is not None:
-        q = q.where(SweepRecord.station == st)
+        q = q.where(m.SweepRecord.station == st)
     records = [closing.record_json(r) for r in q]
     if as_json:
         _emit({"checks": checks, "sweeps": records})
         return
-    click.echo(obj.t("关柜检查：", "closing checks:"))
+    click.echo(obj.t("closing checks:"))
     click.echo(
         table.render(
             [
-                obj.t("日期", "day"),
-                obj.t("站点", "station"),
-                obj.t("关闭人", "closed by"),
-                obj.t("关闭时间", "closed"),
-                obj.t("未归还", "out"),
-                obj.t("复核人", "checked by"),
-                obj.t("复核时间", "checked"),
+                obj.t("day"),
+                obj.t("station"),
+                obj.t("closed by"),
+                obj.t("closed"),
+                obj.t("out"),
+                obj.t("checked by"),
+                obj.t("checked"),
             ],
             [
                 (
@@ -445,18 +437,19 @@ def closing_list(
             ],
         )
     )
-    click.echo(obj.t("\n清查记录：", "\nsweep records:"))
+    click.echo()
+    click.echo(obj.t("sweep records:"))
     click.echo(
         table.render(
             [
-                obj.t("编号", "id"),
-                obj.t("日期", "day"),
-                obj.t("时间", "at"),
-                obj.t("站点", "station"),
-                obj.t("方式", "kind"),
-                obj.t("未归还", "out"),
-                obj.t("未关柜", "unclosed"),
-                obj.t("通知", "notified"),
+                obj.t("id"),
+                obj.t("day"),
+                obj.t("at"),
+                obj.t("station"),
+                obj.t("how"),
+                obj.t("out"),
+                obj.t("unclosed"),
+                obj.t("notified"),
             ],
             [
                 (
@@ -486,19 +479,22 @@ def closing_show(obj: Any, record_id: int, as_json: bool) -> None:
     Example:
       custody closing show 12
     """
-    obj.store()
-    rec = SweepRecord.get_or_none(SweepRecord.id == record_id)
+    m = obj.store().m
+    rec = m.SweepRecord.get_or_none(m.SweepRecord.id == record_id)
     if rec is None:
-        raise InvalidInput(f"没有编号为 {record_id} 的清查记录", f"no sweep record {record_id}")
+        raise InvalidInput("no sweep record {id}", id=record_id)
     data = closing.record_json(rec)
     if as_json:
         _emit(data)
         return
     click.echo(
         obj.t(
-            f"清查记录 #{rec.id}（{rec.kind}，{rec.day}），通知：{rec.notify_status} {rec.notify_error}",
-            f"sweep record #{rec.id} ({rec.kind}, {rec.day}), notification: {rec.notify_status} "
-            f"{rec.notify_error}",
+            "sweep record #{id} ({kind}, {day}), notification: {status} {error}",
+            id=rec.id,
+            kind=rec.kind,
+            day=rec.day,
+            status=rec.notify_status,
+            error=rec.notify_error,
         ).rstrip()
     )
     print_sweep(obj, data["sweep"])
@@ -518,17 +514,18 @@ def closing_run(obj: Any) -> None:
     scheduler = closing.ClosingScheduler(lambda: store, store.clock)
     records = scheduler.tick(store)
     for r in records:
-        r = SweepRecord.get_by_id(r.id)
+        r = store.m.SweepRecord.get_by_id(r.id)
         click.echo(
             obj.t(
-                f"已记录 #{r.id} {r.station.name if r.station_id else ''}：{r.outstanding} 件未归还，"
-                f"通知 {r.notify_status}",
-                f"recorded #{r.id} {r.station.name if r.station_id else ''}: "
-                f"{r.outstanding} out, notification {r.notify_status}",
+                "recorded #{id} {station}: {count} out, notification {status}",
+                id=r.id,
+                station=r.station.name if r.station_id else "",
+                count=r.outstanding,
+                status=r.notify_status,
             )
         )
     if not records:
-        click.echo(obj.t("现在没有到期的清查", "no sweep is due now"))
+        click.echo(obj.t("no sweep is due now"))
 
 
 @closing_cmd.command("set-time")
@@ -546,7 +543,8 @@ def closing_set_time(obj: Any, station: str, hhmm: str) -> None:
 
     value = None if hhmm.lower() in ("default", "默认") else hhmm
     st = actions.set_station_closing_time(obj.store(), station, value, actor=obj.actor)
-    click.echo(f"{st.name}: {st.closing_time or obj.t('默认', 'default')}")
+    shown = st.closing_time or obj.t("default")
+    click.echo(f"{st.name}: {shown}")
 
 
 # --- registers and the P4 review -------------------------------------------------------------------
@@ -555,16 +553,14 @@ def closing_set_time(obj: Any, station: str, hhmm: str) -> None:
 def _write_outputs(obj: Any, reg: registers.Register, csv_file: str | None, pdf_file: str | None) -> None:
     if csv_file:
         registers.write_csv(reg, Path(csv_file), obj.lang)
-        click.echo(
-            obj.t(f"已写入 {csv_file}（{len(reg.rows)} 行）", f"wrote {csv_file} ({len(reg.rows)} rows)")
-        )
+        click.echo(obj.t("wrote {path} ({rows} rows)", path=csv_file, rows=len(reg.rows)))
     if pdf_file:
         try:
             from labels.register_pdf import write_pdf
         except ImportError as exc:
-            raise CustodyError(f"无法生成 PDF：{exc}", f"cannot make the PDF: {exc}") from None
+            raise CustodyError("cannot make the PDF: {error}", error=str(exc)) from None
         pages = write_pdf(reg, Path(pdf_file), lang=obj.lang, printed=obj.store().now().astimezone(obj.tz()))
-        click.echo(obj.t(f"已写入 {pdf_file}（{pages} 页）", f"wrote {pdf_file} ({pages} pages)"))
+        click.echo(obj.t("wrote {path} ({pages} pages)", path=pdf_file, pages=pages))
 
 
 @click.command("register")
@@ -649,7 +645,7 @@ def review(
     if csv_file or pdf_file:
         _write_outputs(obj, reg, csv_file, pdf_file)
     elif not entries:
-        click.echo(obj.t("没有保密期限届满的物品", "no item is past its secrecy period"))
+        click.echo(obj.t("no item is past its secrecy period"))
     else:
         click.echo(table.render(reg.headings(obj.lang), reg.cells()))
 
@@ -699,48 +695,37 @@ def import_cmd(
     store = obj.store()
     checked = importer.plan(store, Path(file), mapping=importer.parse_map(maps), sheet=sheet, home=home)
     mapped = "，".join(f"{k}←{v}" for k, v in checked.mapping.items())
-    click.echo(obj.t(f"列对应：{mapped}", f"columns: {mapped}"), err=True)
+    click.echo(obj.t("columns: {mapping}", mapping=mapped), err=True)
     if checked.ignored:
-        click.echo(
-            obj.t(
-                f"未使用的列：{'、'.join(checked.ignored)}", f"unused columns: {', '.join(checked.ignored)}"
-            ),
-            err=True,
-        )
+        sep = ", " if obj.lang == "en" else "、"
+        click.echo(obj.t("unused columns: {columns}", columns=sep.join(checked.ignored)), err=True)
     for error in checked.errors:
         click.echo(error.message(obj.lang), err=True)
     summary = obj.t(
-        f"{len(checked.rows)} 行可以导入（{checked.items} 件），{len(checked.errors)} 行有错误",
-        f"{len(checked.rows)} rows can be imported ({checked.items} items), {len(checked.errors)} rows fail",
+        "{rows} rows can be imported ({items} items), {errors} rows fail",
+        rows=len(checked.rows),
+        items=checked.items,
+        errors=len(checked.errors),
     )
     click.echo(summary, err=True)
     if checked.errors:
-        raise CustodyError(
-            obj.t(
-                "有错误的行，未导入任何物品：请改正后再导入",
-                "nothing imported: correct the failing rows first",
-            )
-            if not dry_run
-            else obj.t("试运行发现错误", "the dry run found failing rows")
-        )
+        if dry_run:
+            raise CustodyError("the dry run found failing rows")
+        raise CustodyError("nothing imported: correct the failing rows first")
     if dry_run:
         return
-    with click.progressbar(
-        length=len(checked.rows), label=obj.t("导入", "importing"), file=sys.stderr
-    ) as bar:
+    with click.progressbar(length=len(checked.rows), label=obj.t("importing"), file=sys.stderr) as bar:
         items = importer.run(store, checked, actor=obj.actor, progress=bar.update)
     if labels_file:
         try:
             from custody.cli.labels import write_item_labels
         except ImportError as exc:
-            raise CustodyError(
-                f"已导入，但无法打印标签：{exc}", f"imported, but labels cannot be made: {exc}"
-            ) from None
+            raise CustodyError("imported, but labels cannot be made: {error}", error=str(exc)) from None
         write_item_labels(obj, [i.code for i in items], Path(labels_file))
     if as_json:
         _emit([i.code for i in items])
     else:
-        click.echo(obj.t(f"已导入 {len(items)} 件", f"imported {len(items)} items"), err=True)
+        click.echo(obj.t("imported {count} items", count=len(items)), err=True)
         for i in items:
             click.echo(i.code)
 
@@ -765,4 +750,5 @@ def notify_test(obj: Any) -> None:
       custody notify test
     """
     sent = notify.send_test(obj.store(), sleep=lambda _s: None)
-    click.echo(obj.t(f"已发送测试消息：{'、'.join(sent)}", f"test message sent: {', '.join(sent)}"))
+    sep = ", " if obj.lang == "en" else "、"
+    click.echo(obj.t("test message sent: {channels}", channels=sep.join(sent)))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from custody import config
 from custody.cli import demo_data
 from custody.store.core import Store
 
@@ -58,16 +59,15 @@ def demo(obj, replay: bool, demo_dir: str | None, port: int) -> None:
         raise click.UsageError(f"--dir {demo_dir} is not empty; the demo only uses a fresh directory")
     home = Path(demo_dir or tempfile.mkdtemp(prefix="custody-demo-"))
     home.mkdir(parents=True, exist_ok=True)
-    store = Store.open(f"sqlite:///{home / 'custody.store.db'}", lang=obj.lang, create=True)
-    obj._store = store  # closed by the CLI group
+    store = obj.use(Store.open(f"sqlite:///{home / config.DB_FILE}", create=True))
     office = demo_data.seed(store)
     running = start_in_thread(store, "127.0.0.1", port, 4)
     try:
-        _print(obj.t(f"演示数据目录：{home}", f"demo home: {home}"))
-        _print(obj.t(f"服务地址：{running.url}", f"service: {running.url}"))
+        _print(obj.t("demo home: {home}", home=str(home)))
+        _print(obj.t("service: {url}", url=running.url))
         for name, token in office.tokens.items():
-            _print(obj.t(f"站点 {name} 令牌：{token}", f"station {name} token: {token}"))
-        _print(obj.t(f"查看：CUSTODY_HOME={home} custody out", f"look: CUSTODY_HOME={home} custody out"))
+            _print(obj.t("station {name} token: {token}", name=name, token=token))
+        _print(obj.t("look: CUSTODY_HOME={home} custody out", home=str(home)))
         if replay:
             _replay(obj, store, home, running.url, office)
         else:
@@ -101,12 +101,7 @@ def _replay(obj, store: Store, home: Path, url: str, office: demo_data.Office) -
     from custody.reports import sweep
 
     _print()
-    _print(
-        obj.t(
-            "== 08:30 收文登记：县保密局来文3份，登记并打印标签",
-            "== 08:30 receiving: 3 copies arrive, registered and labelled",
-        )
-    )
+    _print(obj.t("== 08:30 receiving: 3 copies arrive, registered and labelled"))
     new = actions.receive(
         store,
         title="关于开展保密自查的通知",
@@ -127,8 +122,8 @@ def _replay(obj, store: Store, home: Path, url: str, office: demo_data.Office) -
         _print(f"== {clock} {heading}")
         _scan(obj, home, url, office.tokens[station], lines, station)
     _print()
-    _print(obj.t("== 17:40 下班清查（closing sweep）", "== 17:40 closing sweep"))
-    print_sweep(obj, sweep.to_json(sweep.sweep(store), obj.tz()))
+    _print(obj.t("== 17:40 closing sweep"))
+    print_sweep(obj, sweep.to_json(store, sweep.sweep(store), obj.tz()))
 
 
 def _interactive(obj, home: Path, url: str, office: demo_data.Office) -> None:
@@ -137,15 +132,14 @@ def _interactive(obj, home: Path, url: str, office: demo_data.Office) -> None:
     _print()
     _print(
         obj.t(
-            "保密室的模拟扫描枪已就绪：每行输入一个编码（工作证、物品编码或指令），Ctrl-C 退出。",
-            "The emulated scanner at the safe is ready: type one code a line (badge, item, command); Ctrl-C quits.",
+            "The emulated scanner at the safe is ready: type one code a line (badge, item, command); Ctrl-C quits."
         )
     )
     _print(
-        obj.t("工作证：", "badges: ") + ", ".join(f"{p.name} {badge}" for badge, p in office.people.items())
+        obj.t("badges: {badges}", badges=", ".join(f"{p.name} {badge}" for badge, p in office.people.items()))
     )
     sample = [(title, items[0].code) for title, items in list(office.items.items())[:4]]
-    _print(obj.t("物品：", "items: ") + ", ".join(f"{t} {c}" for t, c in sample))
+    _print(obj.t("items: {items}", items=", ".join(f"{t} {c}" for t, c in sample)))
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         run_emulation(
@@ -163,7 +157,7 @@ def _interactive(obj, home: Path, url: str, office: demo_data.Office) -> None:
         _print()
     finally:
         signal.signal(signal.SIGTERM, previous)
-    _print(obj.t("演示已停止。", "demo stopped."))
+    _print(obj.t("demo stopped."))
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -13,8 +13,10 @@ from custody.cli import table
 from custody.errors import CustodyError, InvalidInput, LedgerBroken
 from custody.ledger import chain as ledger
 from custody.messages.catalog import event_name
-from custody.models.core import Item, Person, Station
+from custody.models.core import Item, Station
+from custody.reports import items as item_reports
 from custody.reports import lookup, shapes
+from custody.reports.out import out_now
 from custody.store.db import is_sqlite
 
 
@@ -48,15 +50,15 @@ def item_rows(obj, items: list[Item]) -> str:
     ]
     return table.render(
         [
-            obj.t("编码", "code"),
-            obj.t("标题", "title"),
-            obj.t("密级", "level"),
-            obj.t("份号", "copy"),
-            obj.t("类别", "kind"),
-            obj.t("状态", "status"),
-            obj.t("持有人", "holder"),
-            obj.t("借出时间", "since"),
-            obj.t("存放", "home"),
+            obj.t("code"),
+            obj.t("title"),
+            obj.t("level"),
+            obj.t("copy"),
+            obj.t("kind"),
+            obj.t("status"),
+            obj.t("holder"),
+            obj.t("since"),
+            obj.t("home"),
         ],
         rows,
     )
@@ -148,7 +150,7 @@ def item_receive(
 
         write_item_labels(obj, [i.code for i in items], Path(labels_file))
     if as_json:
-        _emit([shapes.item_json(i, obj.tz()) for i in items])
+        _emit([shapes.item_json(obj.store(), i, obj.tz()) for i in items])
     else:
         for i in items:
             click.echo(i.code)
@@ -166,15 +168,9 @@ def item_list(obj, status: str | None, level: str | None, as_json: bool) -> None
     Example:
       custody item list --status out --level 绝密
     """
-    obj.store()
-    q = Item.select().order_by(Item.id)
-    if status:
-        q = q.where(Item.status == vocab.status(status).slug)
-    if level:
-        q = q.where(Item.level == vocab.level(level).slug)
-    items = list(q)
+    items = list(item_reports.items(obj.store(), status=status, level=level))
     if as_json:
-        _emit([shapes.item_json(i, obj.tz()) for i in items])
+        _emit([shapes.item_json(obj.store(), i, obj.tz()) for i in items])
     else:
         click.echo(item_rows(obj, items))
 
@@ -191,14 +187,17 @@ def item_show(obj, code: str, as_json: bool) -> None:
       custody item show 346056276894
     """
     store = obj.store()
-    it = lookup.item(code)
+    it = lookup.item(store, code)
     tz = obj.tz()
-    events = ledger.history(it.code)
+    events = ledger.history(store, it.code)
     if as_json:
-        _emit({**shapes.item_json(it, tz), "history": [shapes.event_json(e, tz) for e in events]})
+        _emit(
+            {**shapes.item_json(obj.store(), it, tz), "history": [shapes.event_json(e, tz) for e in events]}
+        )
         return
     click.echo(item_rows(obj, [it]))
-    people = {p.id: p.name for p in Person.select(Person.id, Person.name)}
+    m = store.m
+    people = {p.id: p.name for p in m.Person.select(m.Person.id, m.Person.name)}
     rows = []
     for e in events:
         data = e.payload
@@ -207,7 +206,7 @@ def item_show(obj, code: str, as_json: bool) -> None:
             (
                 e.seq,
                 shapes.iso(shapes.datetime.fromisoformat(e.at), tz),
-                event_name(e.kind, store.lang),
+                event_name(e.kind, obj.lang),
                 people.get(e.person, "") if e.person else "",
                 e.station or "",
                 e.actor,
@@ -219,12 +218,12 @@ def item_show(obj, code: str, as_json: bool) -> None:
         table.render(
             [
                 "#",
-                obj.t("时间", "at"),
-                obj.t("事件", "event"),
-                obj.t("人员", "person"),
-                obj.t("站点", "station"),
-                obj.t("操作者", "actor"),
-                obj.t("说明", "detail"),
+                obj.t("at"),
+                obj.t("event"),
+                obj.t("person"),
+                obj.t("station"),
+                obj.t("actor"),
+                obj.t("detail"),
             ],
             rows,
         )
@@ -243,13 +242,13 @@ def item_tag(obj, code: str, rfid: str) -> None:
       custody item tag 346056276894 --rfid 010063E9AE
     """
     tag = actions.tag_item(obj.store(), code, rfid, actor=obj.actor)
-    click.echo(obj.t(f"已绑定 RFID {tag.code}", f"RFID {tag.code} bound"))
+    click.echo(obj.t("RFID {code} bound", code=tag.code))
 
 
-def _station(name: str | None) -> Station:
+def _station(store, name: str | None) -> Station:
     if name:
-        return lookup.station(name)
-    return actions.default_home()
+        return lookup.station(store, name)
+    return actions.default_home(store)
 
 
 def _print_outcome(obj, outcome: actions.Outcome, as_json: bool) -> None:
@@ -257,14 +256,14 @@ def _print_outcome(obj, outcome: actions.Outcome, as_json: bool) -> None:
         _emit(
             {
                 "outcome": outcome.outcome,
-                "message": outcome.message,
+                "message": outcome.message(obj.lang),
                 "flags": list(outcome.flags),
-                "item": shapes.item_json(outcome.item, obj.tz()) if outcome.item else None,
-                "person": shapes.person_json(outcome.person),
+                "item": shapes.item_json(obj.store(), outcome.item, obj.tz()) if outcome.item else None,
+                "person": shapes.person_json(obj.store(), outcome.person),
             }
         )
     else:
-        click.echo(f"{outcome.outcome} {outcome.message}")
+        click.echo(f"{outcome.outcome} {outcome.message(obj.lang)}")
     if outcome.outcome == "refused":
         raise click.exceptions.Exit(1)
 
@@ -289,10 +288,10 @@ def check_out(
     outcome = actions.check_out(
         store,
         code,
-        lookup.person_by_badge(to_badge),
-        _station(station_name),
+        lookup.person_by_badge(store, to_badge),
+        _station(store, station_name),
         actor=obj.actor,
-        approver=lookup.person_by_badge(approver) if approver else None,
+        approver=lookup.person_by_badge(store, approver) if approver else None,
     )
     _print_outcome(obj, outcome, as_json)
 
@@ -314,9 +313,9 @@ def return_(obj, code: str, station_name: str | None, by_badge: str | None, as_j
     outcome = actions.return_item(
         store,
         code,
-        _station(station_name),
+        _station(store, station_name),
         actor=obj.actor,
-        presenter=lookup.person_by_badge(by_badge) if by_badge else None,
+        presenter=lookup.person_by_badge(store, by_badge) if by_badge else None,
     )
     _print_outcome(obj, outcome, as_json)
 
@@ -344,8 +343,8 @@ def approve(
     outcome = actions.approve(
         store,
         code,
-        lookup.person_by_badge(for_badge),
-        lookup.person_by_badge(by_badge),
+        lookup.person_by_badge(store, for_badge),
+        lookup.person_by_badge(store, by_badge),
         actor=obj.actor,
         hours=hours,
         purpose=purpose,
@@ -364,14 +363,11 @@ def out(obj, as_json: bool) -> None:
     Example:
       custody out --json
     """
-    obj.store()
-    items = sorted(
-        Item.select().where(Item.status == "out"), key=lambda i: (-vocab.LEVEL_BY_SLUG[i.level].rank, i.since)
-    )
+    items = list(out_now(obj.store()))
     if as_json:
-        _emit([shapes.item_json(i, obj.tz()) for i in items])
+        _emit([shapes.item_json(obj.store(), i, obj.tz()) for i in items])
     elif not items:
-        click.echo(obj.t("目前没有借出的物品", "nothing is checked out"))
+        click.echo(obj.t("nothing is checked out"))
     else:
         click.echo(item_rows(obj, items))
 
@@ -387,25 +383,19 @@ def verify(obj) -> None:
     """
     from custody.ledger.verify import verify as run
 
-    report = run_in(obj, run)
-    if not report.ok:
-        where = f"#{report.bad_seq}: " if report.bad_seq else ""
-        raise LedgerBroken(
-            f"台账校验失败：事件 {where}{report.problem}",
-            f"ledger check failed: event {where}{report.problem}",
-        )
-    click.echo(
-        obj.t(
-            f"台账完好：{report.events} 个事件，{report.items} 件物品，状态与台账一致",
-            f"ledger intact: {report.events} events, {report.items} items, state matches the ledger",
-        )
-    )
-
-
-def run_in(obj, fn):
     store = obj.store()
     with store.reading():
-        return fn()
+        report = run(store)
+    if not report.ok:
+        where = f"#{report.bad_seq}: " if report.bad_seq else ""
+        raise LedgerBroken("ledger check failed: event {where}{problem}", where=where, problem=report.problem)
+    click.echo(
+        obj.t(
+            "ledger intact: {events} events, {items} items, state matches the ledger",
+            events=report.events,
+            items=report.items,
+        )
+    )
 
 
 @click.command()
@@ -420,13 +410,10 @@ def backup(obj, file: str) -> None:
     """
     store = obj.store()
     if not is_sqlite(store.db):
-        raise CustodyError(
-            "PostgreSQL 数据库请用 pg_dump 备份，例如：pg_dump -Fc -f custody.dump 库名",
-            "back up PostgreSQL with pg_dump, e.g. pg_dump -Fc -f custody.dump DBNAME",
-        )
+        raise CustodyError("back up PostgreSQL with pg_dump, e.g. pg_dump -Fc -f custody.dump DBNAME")
     dest = Path(file)
     if dest.exists():
-        raise InvalidInput(f"备份文件“{dest}”已存在，不覆盖", f"backup file {dest} exists; not overwriting")
+        raise InvalidInput("backup file {path} exists; not overwriting", path=str(dest))
     tmp = dest.with_name(dest.name + ".part")
     try:
         target = sqlite3.connect(tmp)
@@ -437,4 +424,4 @@ def backup(obj, file: str) -> None:
         tmp.rename(dest)
     finally:
         tmp.unlink(missing_ok=True)
-    click.echo(obj.t(f"已备份到 {dest}", f"backed up to {dest}"))
+    click.echo(obj.t("backed up to {path}", path=str(dest)))

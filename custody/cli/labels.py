@@ -9,7 +9,6 @@ import click
 
 from custody import settings
 from custody.actions import core as actions
-from custody.models.core import Person
 from custody.reports import lookup
 from custody.scan import commands
 
@@ -28,7 +27,7 @@ def item_labels(obj, codes: list[str]) -> list[Any]:
     tz = obj.tz()
     out = []
     for code in codes:
-        it = lookup.item(code)
+        it = lookup.item(store, code)
         out.append(
             ItemLabel(
                 code=it.code,
@@ -59,14 +58,14 @@ def write_item_labels(obj, codes: list[str], path: Path, **options: Any) -> list
     from labels import write_labels
 
     labels = item_labels(obj, codes)
-    bar, update = _progress(obj, len(labels), obj.t("生成标签", "labels"))
+    bar, update = _progress(obj, len(labels), obj.t("labels"))
     try:
         written = write_labels(path, labels, lang=obj.lang, progress=update, **options)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
     for p in written:
-        click.echo(obj.t(f"标签已写入 {p}", f"labels written to {p}"), err=True)
+        click.echo(obj.t("labels written to {path}", path=str(p)), err=True)
     return written
 
 
@@ -133,17 +132,18 @@ def label(obj, codes, out_file, fmt, size, dpi, sheet, skip, printer_name, badge
     if command_sheet:
         if not out_file:
             raise click.UsageError("--commands needs --out FILE (.pdf or .png)")
-        sheet_rows = CommandSheet(commands.sheet_rows(obj.lang), title=obj.t("站点指令", "Station commands"))
+        sheet_rows = CommandSheet(commands.sheet_rows(obj.lang), title=obj.t("Station commands"))
         for p in write_command_sheet(Path(out_file), sheet_rows, fmt, lang=obj.lang):
-            click.echo(obj.t(f"指令表已写入 {p}", f"command sheet written to {p}"), err=True)
+            click.echo(obj.t("command sheet written to {path}", path=str(p)), err=True)
         return
     if badges:
+        m = store.m
         people = (
-            [lookup.person_by_badge(c) for c in codes]
+            [lookup.person_by_badge(store, c) for c in codes]
             if codes
-            else list(Person.select().where(Person.active == True).order_by(Person.id))  # noqa: E712
+            else list(m.Person.select().where(m.Person.active == True).order_by(m.Person.id))  # noqa: E712
         )
-        labels = [BadgeLabel(p.name, lookup.badge_of(p), p.dept) for p in people]
+        labels = [BadgeLabel(p.name, lookup.badge_of(store, p), p.dept) for p in people]
     else:
         if not codes:
             raise click.UsageError("give item CODES, or --badges, or --commands")
@@ -151,22 +151,17 @@ def label(obj, codes, out_file, fmt, size, dpi, sheet, skip, printer_name, badge
     if printer_name:
         configured = [PrinterConfig.from_dict(c) for c in settings.get(store, "printers").values()]
         config = find_printer(configured, printer_name)
-        bar, update = _progress(obj, len(labels), obj.t("打印标签", "printing"))
+        bar, update = _progress(obj, len(labels), obj.t("printing"))
         try:
             print_labels(labels, config, lang=obj.lang, skip=skip, progress=update)
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
-        click.echo(
-            obj.t(
-                f"已发送 {len(labels)} 张标签到打印机 {printer_name}",
-                f"{len(labels)} labels sent to printer {printer_name}",
-            )
-        )
+        click.echo(obj.t("{count} labels sent to printer {printer}", count=len(labels), printer=printer_name))
         return
     if not out_file:
         raise click.UsageError("give --out FILE or --printer NAME")
-    bar, update = _progress(obj, len(labels), obj.t("生成标签", "labels"))
+    bar, update = _progress(obj, len(labels), obj.t("labels"))
     try:
         written = write_labels(
             Path(out_file),
@@ -223,7 +218,7 @@ def printer_add(obj, name, kind, queue, device, fmt, size, dpi, sheet) -> None:
     printers = dict(settings.get(store, "printers"))
     printers[name] = config.to_dict()
     actions.set_setting(store, "printers", printers, actor=obj.actor)
-    click.echo(obj.t(f"打印机 {name} 已保存", f"printer {name} saved"))
+    click.echo(obj.t("printer {name} saved", name=name))
 
 
 @printer.command("list")
@@ -237,7 +232,7 @@ def printer_list(obj) -> None:
     """
     printers = settings.get(obj.store(), "printers")
     if not printers:
-        click.echo(obj.t("尚未设置打印机", "no printers configured"))
+        click.echo(obj.t("no printers configured"))
     for name, cfg in printers.items():
         where = cfg.get("queue") or cfg.get("device")
         click.echo(

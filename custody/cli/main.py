@@ -15,24 +15,28 @@ import click
 import peewee
 
 from custody import config, settings
-from custody.actions import core as actions
-from custody.cli import table
 from custody.errors import CustodyError, InvalidInput
-from custody.reports import lookup, shapes
+from custody.messages import DEFAULT_LANG, Msg, lang_of, render
 from custody.store.core import Store
 
 
 class Ctx:
-    """What every command shares: the configuration and a lazily opened store."""
+    """What every command shares: the configuration, a lazily opened store and the reader's language."""
 
     def __init__(self, cfg: config.Config) -> None:
         self.cfg = cfg
         self._store: Store | None = None
+        self._lang: str | None = cfg.lang
 
     def store(self, create: bool = False) -> Store:
         if self._store is None:
-            self._store = Store.open(self.cfg.db_url, lang=self.cfg.lang, create=create)
+            self._store = Store.open(self.cfg.db_url, create=create)
         return self._store
+
+    def use(self, store: Store) -> Store:
+        """Make `store` this command's store (closed by the CLI group)."""
+        self._store = store
+        return store
 
     def reopen(self) -> Store:
         """A Store of its own for this process (a forked worker must not use its parent's connections)."""
@@ -41,9 +45,13 @@ class Ctx:
 
     @property
     def lang(self) -> str:
-        if self._store is not None:
-            return self._store.lang
-        return self.cfg.lang or "zh"
+        """--lang / CUSTODY_LANG, else the database's `language` setting (zh when there is none yet)."""
+        if self._lang is None:
+            try:
+                self._lang = lang_of(settings.get(self.store(), "language"))
+            except Exception:  # no database yet, or it cannot be read: the error is shown in Chinese
+                return DEFAULT_LANG
+        return self._lang
 
     @property
     def actor(self) -> str:
@@ -62,8 +70,9 @@ class Ctx:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(settings.get(self.store(), "timezone"))
 
-    def t(self, zh: str, en: str) -> str:
-        return en if self.lang == "en" else zh
+    def t(self, text: str, **params: Any) -> str:
+        """`text` (an English message id, Chinese in custody/messages/zh/cli.po) in the reader's language."""
+        return Msg(text, params).render(self.lang)
 
     def close(self) -> None:
         if self._store is not None:
@@ -77,25 +86,27 @@ class CustodyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except CustodyError as exc:
-            obj = ctx.obj
-            _fail(exc.message(obj.lang if isinstance(obj, Ctx) else "zh"), ctx, exc.exit_code)
+            _fail(exc.msg, ctx, exc.exit_code)
         except peewee.PeeweeException as exc:
-            _fail(f"数据库错误 / database error: {exc}", ctx, 1)
+            _fail(Msg("database error: {error}", {"error": str(exc)}), ctx, 1)
         except OSError as exc:
             _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), ctx, 1)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:  # last line of defence: no traceback reaches a user
-            _fail(f"内部错误 / internal error: {type(exc).__name__}: {exc} (--debug for details)", ctx, 1)
+            error = f"{type(exc).__name__}: {exc}"
+            _fail(Msg("internal error: {error} (--debug for details)", {"error": error}), ctx, 1)
         finally:
             if isinstance(ctx.obj, Ctx):
                 ctx.obj.close()
 
 
-def _fail(message: str, ctx: click.Context, code: int) -> None:
-    if isinstance(ctx.obj, Ctx) and ctx.obj.cfg.debug:
+def _fail(message: Msg | str, ctx: click.Context, code: int) -> None:
+    """One line on stderr, in the reader's language (Chinese when even that cannot be known)."""
+    obj = ctx.obj
+    if isinstance(obj, Ctx) and obj.cfg.debug:
         traceback.print_exc()
-    click.echo(f"custody: {message}", err=True)
+    click.echo(f"custody: {render(message, obj.lang if isinstance(obj, Ctx) else DEFAULT_LANG)}", err=True)
     ctx.exit(code)
 
 
@@ -139,12 +150,12 @@ def init(obj: Ctx) -> None:
     """
     from custody.store import migrations as schema
 
-    store = Store.open(obj.cfg.db_url, lang=obj.cfg.lang or "zh", create=True)
-    obj._store = store
+    obj.store(create=True)
     click.echo(
         obj.t(
-            f"数据库已就绪（结构版本 {schema.SCHEMA_VERSION}）：{obj.cfg.db_url}",
-            f"database ready (schema version {schema.SCHEMA_VERSION}): {obj.cfg.db_url}",
+            "database ready (schema version {version}): {url}",
+            version=schema.SCHEMA_VERSION,
+            url=obj.cfg.db_url,
         )
     )
 
@@ -180,8 +191,7 @@ def parse_when(value: str, tz: ZoneInfo) -> datetime:
         when = datetime.fromisoformat(value.strip().replace(" ", "T"))
     except ValueError:
         raise InvalidInput(
-            f"时间“{value}”无效：应为 ISO 8601，如 2026-11-30T17:30",
-            f"time {value!r} is invalid: use ISO 8601, e.g. 2026-11-30T17:30",
+            "time {value!r} is invalid: use ISO 8601, e.g. 2026-11-30T17:30", value=value
         ) from None
     return when if when.tzinfo else when.replace(tzinfo=tz)
 
@@ -190,9 +200,7 @@ def parse_date(value: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(
-            f"日期“{value}”无效：应为 YYYY-MM-DD", f"date {value!r} is invalid: use YYYY-MM-DD"
-        ) from None
+        raise InvalidInput("date {value!r} is invalid: use YYYY-MM-DD", value=value) from None
 
 
 def write_json_file(path: Path, value: Any) -> None:
@@ -207,4 +215,4 @@ def main() -> None:
         sys.exit(130)
 
 
-__all__ = ["Ctx", "actions", "cli", "emit_json", "lookup", "main", "shapes", "table"]
+__all__ = ["Ctx", "cli", "emit_json", "main"]

@@ -7,7 +7,6 @@ import click
 from custody import settings, vocab
 from custody.actions import core as actions
 from custody.cli import table
-from custody.models.core import Person, Station
 from custody.reports import lookup, shapes
 
 
@@ -47,9 +46,9 @@ def person_add(
     if as_json:
         from custody.cli.main import emit_json
 
-        emit_json(shapes.person_json(p))
+        emit_json(shapes.person_json(obj.store(), p))
     else:
-        click.echo(obj.t(f"已登记人员 {p.name}（工作证 {badge}）", f"registered {p.name} (badge {badge})"))
+        click.echo(obj.t("registered {name} (badge {badge})", name=p.name, badge=badge))
 
 
 @person.command("list")
@@ -63,32 +62,33 @@ def person_list(obj, as_json: bool) -> None:
       custody person list --json
     """
     store = obj.store()
-    people = list(Person.select().order_by(Person.id))
+    m = store.m
+    people = list(m.Person.select().order_by(m.Person.id))
     if as_json:
         from custody.cli.main import emit_json
 
-        emit_json([shapes.person_json(p) for p in people])
+        emit_json([shapes.person_json(obj.store(), p) for p in people])
         return
-    lang = store.lang
+    lang = obj.lang
     rows = [
         (
             p.name,
-            lookup.badge_of(p),
+            lookup.badge_of(store, p),
             vocab.ROLE_BY_SLUG[p.role].name(lang),
             vocab.LEVEL_BY_SLUG[p.clearance].name(lang),
             p.dept,
-            "" if p.active else obj.t("停用", "inactive"),
+            "" if p.active else obj.t("inactive"),
         )
         for p in people
     ]
     click.echo(
         table.render(
             [
-                obj.t("姓名", "name"),
-                obj.t("工作证", "badge"),
-                obj.t("角色", "role"),
-                obj.t("许可级别", "clearance"),
-                obj.t("部门", "dept"),
+                obj.t("name"),
+                obj.t("badge"),
+                obj.t("role"),
+                obj.t("clearance"),
+                obj.t("dept"),
                 "",
             ],
             rows,
@@ -113,11 +113,10 @@ def person_off_post(obj, badge: str, until: str | None, clear: bool) -> None:
     if bool(until) == clear:
         raise click.UsageError("give exactly one of --until DATE or --clear")
     p = actions.off_post(obj.store(), badge, parse_date(until) if until else None, actor=obj.actor)
-    click.echo(
-        obj.t(
-            f"{p.name} 脱密期至 {p.off_post_until or '（无）'}", f"{p.name} off-post until {p.off_post_until}"
-        )
-    )
+    if p.off_post_until:
+        click.echo(obj.t("{name} off-post until {until}", name=p.name, until=p.off_post_until))
+    else:
+        click.echo(obj.t("{name}: no off-post period", name=p.name))
 
 
 @person.command("deactivate")
@@ -131,7 +130,7 @@ def person_deactivate(obj, badge: str) -> None:
       custody person deactivate B007
     """
     p = actions.set_active(obj.store(), badge, False, actor=obj.actor)
-    click.echo(obj.t(f"{p.name} 已停用", f"{p.name} is now inactive"))
+    click.echo(obj.t("{name} is now inactive", name=p.name))
 
 
 @click.group()
@@ -157,12 +156,7 @@ def station_add(obj, name: str, kind: str, as_json: bool) -> None:
 
         emit_json({"name": st.name, "kind": st.kind, "token": token})
     else:
-        click.echo(
-            obj.t(
-                f"已登记站点 {st.name}；API 令牌（只显示这一次）：",
-                f"station {st.name} added; API token (shown once):",
-            )
-        )
+        click.echo(obj.t("station {name} added; API token (shown once):", name=st.name))
         click.echo(token)
 
 
@@ -177,7 +171,8 @@ def station_list(obj, as_json: bool) -> None:
       custody station list
     """
     store = obj.store()
-    rows = list(Station.select().order_by(Station.name))
+    m = store.m
+    rows = list(m.Station.select().order_by(m.Station.name))
     data = [
         {
             "name": s.name,
@@ -195,16 +190,16 @@ def station_list(obj, as_json: bool) -> None:
     click.echo(
         table.render(
             [
-                obj.t("站点", "station"),
-                obj.t("类型", "kind"),
-                obj.t("令牌", "token"),
-                obj.t("签发时间", "issued"),
+                obj.t("station"),
+                obj.t("kind"),
+                obj.t("token"),
+                obj.t("issued"),
             ],
             [
                 (
                     d["name"],
-                    vocab.STATION_KIND_BY_SLUG[d["kind"]].name(store.lang),
-                    d["token_hint"] or obj.t("已吊销", "revoked"),
+                    vocab.STATION_KIND_BY_SLUG[d["kind"]].name(obj.lang),
+                    d["token_hint"] or obj.t("revoked"),
                     d["token_created_at"] or "",
                 )
                 for d in data
@@ -244,7 +239,7 @@ def station_revoke(obj, name: str) -> None:
       custody station revoke 阅文室
     """
     actions.revoke_token(obj.store(), name, actor=obj.actor)
-    click.echo(obj.t(f"站点 {name} 的令牌已吊销", f"token of {name} revoked"))
+    click.echo(obj.t("token of {name} revoked", name=name))
 
 
 @click.group()
@@ -270,7 +265,7 @@ def setting_list(obj, as_json: bool) -> None:
         return
     click.echo(
         table.render(
-            [obj.t("设置项", "key"), obj.t("值", "value"), obj.t("说明", "about")],
+            [obj.t("key"), obj.t("value"), obj.t("about")],
             [(k, v, settings.SETTINGS[k][2]) for k, v in values.items()],
         )
     )
