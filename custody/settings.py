@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from custody.errors import InvalidInput
+from custody.messages import N_, translate
 
 if TYPE_CHECKING:
     from custody.store.core import Store
@@ -145,31 +146,54 @@ def _addresses(v: Any) -> list[str]:
     return out
 
 
-# key: (default, parse, Chinese description)
+# key: (default, parse, what it is for: a message id, `describe(key, lang)`)
 SETTINGS: dict[str, tuple[Any, Callable[[Any], Any], str]] = {
-    "closing_time": ("17:30", _hhmm, "下班收回时间（本地时间）"),
-    "reading_limit_minutes": (120, _minutes, "绝密文件阅读时限（分钟）"),
-    "session_timeout_seconds": (120, _seconds, "站点会话超时（秒）"),
-    "language": ("zh", _lang, "界面语言"),
-    "timezone": ("Asia/Shanghai", _tz, "时区"),
-    "unit_name": ("", _text, "单位名称（标签与登记簿上）"),
-    "printers": ({}, _printers, "标签打印机（custody printer add）"),
+    "closing_time": ("17:30", _hhmm, N_("time items must be back by (local time)")),
+    "reading_limit_minutes": (120, _minutes, N_("reading limit for top-secret documents (minutes)")),
+    "session_timeout_seconds": (120, _seconds, N_("station session timeout (seconds)")),
+    "language": ("zh", _lang, N_("interface language")),
+    "timezone": ("Asia/Shanghai", _tz, N_("time zone")),
+    "unit_name": ("", _text, N_("name of the unit (on labels and registers)")),
+    "printers": ({}, _printers, N_("label printers (custody printer add)")),
     # closing time (issue 6)
-    "holidays": ([], _dates, "节假日，不做下班清查（如 2026-10-01..2026-10-07）"),
-    "extra_workdays": ([], _dates, "调休上班的周末，照常清查"),
-    "closing_grace_minutes": (30, _bounded(0, 720), "保密柜关闭宽限（分钟），过时未关即标记"),
-    "second_check_minutes": (10, _bounded(1, 120), "关柜后复核人刷卡的时限（分钟）"),
-    "notify_webhook_url": ("", _url, "清查结果推送地址（JSON POST）"),
-    "notify_retries": (3, _bounded(1, 10), "通知发送失败时的重试次数"),
-    "smtp_host": ("", _host, "邮件服务器"),
-    "smtp_port": (587, _bounded(1, 65535), "邮件服务器端口"),
-    "smtp_starttls": (True, _bool, "邮件使用 STARTTLS 加密"),
-    "smtp_user": ("", _text, "邮件登录用户名"),
-    "smtp_password_file": ("", _text, "邮件登录密码所在文件（密码不存入数据库和台账）"),
-    "smtp_ca_file": ("", _text, "邮件服务器证书的 CA 文件（空则用系统证书）"),
-    "smtp_from": ("", _address, "发件人地址"),
-    "smtp_to": ([], _addresses, "收件人地址（逗号分隔）"),
+    "holidays": ([], _dates, N_("holidays, no closing sweep (e.g. 2026-10-01..2026-10-07)")),
+    "extra_workdays": ([], _dates, N_("weekend days worked in lieu, swept as usual")),
+    "closing_grace_minutes": (
+        30,
+        _bounded(0, 720),
+        N_("grace for closing a safe (minutes); not closed by then is flagged"),
+    ),
+    "second_check_minutes": (
+        10,
+        _bounded(1, 120),
+        N_("time for the second person to badge after a safe is closed (minutes)"),
+    ),
+    "notify_webhook_url": ("", _url, N_("address the sweep result is pushed to (JSON POST)")),
+    "notify_retries": (3, _bounded(1, 10), N_("retries when sending a notification fails")),
+    "smtp_host": ("", _host, N_("mail server")),
+    "smtp_port": (587, _bounded(1, 65535), N_("mail server port")),
+    "smtp_starttls": (True, _bool, N_("mail encrypted with STARTTLS")),
+    "smtp_user": ("", _text, N_("mail login user name")),
+    "smtp_password_file": (
+        "",
+        _text,
+        N_(
+            "file holding the mail login password (the password is kept in neither the database nor the ledger)"
+        ),
+    ),
+    "smtp_ca_file": (
+        "",
+        _text,
+        N_("CA file for the mail server's certificate (empty: the system's certificates)"),
+    ),
+    "smtp_from": ("", _address, N_("sender address")),
+    "smtp_to": ([], _addresses, N_("recipient addresses (separated by commas)")),
 }
+
+
+def describe(key: str, lang: str = "zh") -> str:
+    """What the setting `key` is for, in `lang` (`custody setting list`)."""
+    return translate(SETTINGS[key][2], lang)
 
 
 def get(store: Store, key: str) -> Any:

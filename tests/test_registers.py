@@ -29,7 +29,13 @@ def office(request, tmp_path):
 
 def test_receipts_one_row_per_receipt_with_copy_range(office):
     reg = registers.build(office.store, "收文", DAY, DAY)
-    assert reg.zh == "收文登记簿" and reg.headings()[:5] == ["序号", "收文日期", "来文机关", "文号", "标题"]
+    assert reg.title() == "收文登记簿" and reg.headings()[:5] == [
+        "序号",
+        "收文日期",
+        "来文机关",
+        "文号",
+        "标题",
+    ]
     first = reg.rows[0]
     assert (
         first["title"],
@@ -106,10 +112,9 @@ def test_unknown_register_and_reversed_dates(office):
 def test_a_register_drops_in(office):
     spec = registers.RegisterSpec(
         "stations",
-        "站点登记",
-        "Stations",
+        "Stations",  # a message id; without a Chinese text it shows as it is
         ("站点",),
-        (registers.Column("name", "名称", "Name"),),
+        (registers.Column("name", "Name"),),
         lambda w: [{"name": e.station} for e in w.events(("station_added",))],
     )
     registers.define(spec)
@@ -179,7 +184,7 @@ def test_pdf_pages_are_drawn_from_the_rows(office):
     """Regression guard: a page drawn without its rows (or the rows without text) is caught."""
     reg = registers.build(office.store, "receipts", DAY, DAY)
     page = render_pages(reg)[0]
-    empty = registers.Register(reg.kind, reg.zh, reg.en, reg.columns, [], DAY, DAY, "")
+    empty = registers.Register(reg.kind, reg.text, reg.columns, [], DAY, DAY, "")
     blank = render_pages(empty)[0]
     band = (118, 400, PAGE[0] - 118, 520)
     assert ink(page, band) > ink(blank, band) + 1000
@@ -223,3 +228,34 @@ def test_cli_register_and_review(tmp_path):
         review_pdf = tmp_path / "review.pdf"
         assert run_cli(office, "review", "--as-of", "2040-01-01", "--pdf", str(review_pdf)).exit_code == 0
         assert len(pdfium.PdfDocument(str(review_pdf))) == 1
+
+
+def test_a_register_in_english(office):
+    office.at("10:00")
+    office.lend(office.secret[0], "zhang")
+    actions.return_item(
+        office.store, office.secret[0], office.station("阅文室"), actor="t", presenter=office.people["li"]
+    )
+    reg = registers.build(office.store, "loans", DAY, DAY, lang="en")
+    assert reg.title("en") == "Register of loans" and reg.title("zh") == "借阅登记簿"
+    assert reg.headings("en")[:5] == ["No.", "Out", "Code", "Title", "Level"]
+    assert reg.rows[0]["note"] == "returned by another; returned elsewhere"
+    receipts = registers.build(office.store, "receipts", DAY, DAY)
+    assert (
+        receipts.headings("zh")[5] == "密级及保密期限"
+        and receipts.headings("en")[5] == "Level and secrecy period"
+    )
+    assert reg.headings("zh")[4] == "密级"
+    with pytest.raises(InvalidInput) as err:
+        registers.build(office.store, "copies", DAY, DAY)
+    assert "receipts（收文登记簿）" in err.value.message("zh")
+    assert "receipts (Register of receipts)" in err.value.message("en")
+
+
+def test_every_setting_is_described_in_both_languages():
+    from custody import settings
+
+    for key in settings.SETTINGS:
+        zh, en = settings.describe(key, "zh"), settings.describe(key, "en")
+        assert zh and en and zh != en, key
+    assert settings.describe("closing_time") == "下班收回时间（本地时间）"

@@ -591,7 +591,7 @@ def register_cmd(
       custody register 借阅 --csv loans.csv
     """
     today = _today(obj)
-    reg = registers.build(obj.store(), kind, _day(date_from, today.replace(day=1)), _day(date_to, today))
+    reg = registers.build(obj.store(), kind, _day(date_from, today.replace(day=1)), _day(date_to, today), lang=obj.lang)
     if as_json:
         _emit(
             {
@@ -641,7 +641,7 @@ def review(
     if as_json:
         _emit([e.as_json() for e in entries])
         return
-    reg = registers.review_register(store, entries, day)
+    reg = registers.review_register(store, entries, day, lang=obj.lang)
     if csv_file or pdf_file:
         _write_outputs(obj, reg, csv_file, pdf_file)
     elif not entries:

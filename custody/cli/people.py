@@ -266,7 +266,7 @@ def setting_list(obj, as_json: bool) -> None:
     click.echo(
         table.render(
             [obj.t("key"), obj.t("value"), obj.t("about")],
-            [(k, v, settings.SETTINGS[k][2]) for k, v in values.items()],
+            [(k, v, settings.describe(k, obj.lang)) for k, v in values.items()],
         )
     )
 

@@ -1,9 +1,11 @@
 """The paper registers an office keeps (P21), printed from the ledger for a date range,
 and the list of items past their secrecy period for declassification review (P4).
 
-A register is a `RegisterSpec` in `REGISTERS`: its columns (Chinese and
-English headings) and a function from a date window to rows, built from
-ledger events. The registers of copies (复制登记), destructions (销毁登记)
+A register is a `RegisterSpec` in `REGISTERS`: its title and columns (English
+message ids, `N_`, shown in the reader's language: `custody/messages/zh/registers.po`)
+and a function from a date window to rows, built from ledger events; the rows'
+own texts (notes, kinds, statuses) are written in the language the register is
+built for. The registers of copies (复制登记), destructions (销毁登记)
 and returns to issuer (清退登记) drop in with `define(...)` once their events
 exist; see docs/closing.md.
 """
@@ -23,6 +25,7 @@ from custody import settings, vocab
 from custody.closing.workdays import Calendar
 from custody.errors import InvalidInput
 from custody.ledger.chain import Record
+from custody.messages import N_, Msg, joined, msg, translate
 from custody.models.core import Item, to_text
 from custody.store.core import Store
 
@@ -32,27 +35,29 @@ CHUNK = 500
 @dataclass(frozen=True)
 class Column:
     key: str
-    zh: str
-    en: str
+    text: str  # the heading's message id (`N_`)
     width: float = 1.0  # relative width on paper
+
+    def heading(self, lang: str = "zh") -> str:
+        return translate(self.text, lang)
 
 
 @dataclass
 class Register:
     kind: str
-    zh: str
-    en: str
+    text: str  # the title's message id (`N_`)
     columns: tuple[Column, ...]
-    rows: list[dict[str, str]]
+    rows: list[dict[str, str]]  # written in `lang`
     date_from: date
     date_to: date
     unit: str
+    lang: str = "zh"
 
     def title(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.zh
+        return translate(self.text, lang)
 
     def headings(self, lang: str = "zh") -> list[str]:
-        return [c.en if lang == "en" else c.zh for c in self.columns]
+        return [c.heading(lang) for c in self.columns]
 
     def cells(self) -> list[list[str]]:
         return [[row.get(c.key, "") for c in self.columns] for row in self.rows]
@@ -69,6 +74,19 @@ class Window:
     hi: str  # the instant after the last day
     tz: ZoneInfo
     people: dict[int, str]
+    lang: str = "zh"  # the language the rows' own texts are written in
+
+    def t(self, text: str, **params: Any) -> str:
+        """A text of a row (a message id and its fields) in the register's language."""
+        return Msg(text, params).render(self.lang)
+
+    def note(self, parts: Iterable[str]) -> str:
+        """Several remarks in one cell: `a；b` (Chinese) or `a; b` (English)."""
+        return ("; " if self.lang == "en" else "；").join(parts)
+
+    def codes(self, codes: Iterable[str]) -> str:
+        """Item codes in one cell: `a、b` (Chinese) or `a, b` (English)."""
+        return (", " if self.lang == "en" else "、").join(codes)
 
     def local(self, at: str | datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         if not at:
@@ -93,11 +111,13 @@ class Window:
 @dataclass(frozen=True)
 class RegisterSpec:
     slug: str
-    zh: str
-    en: str
-    aliases: tuple[str, ...]
+    text: str  # the title's message id (`N_`)
+    aliases: tuple[str, ...]  # other names it is asked for by (`收文`, `receipt`)
     columns: tuple[Column, ...]
     build: Callable[[Window], list[dict[str, str]]]
+
+    def title(self, lang: str = "zh") -> str:
+        return translate(self.text, lang)
 
 
 REGISTERS: dict[str, RegisterSpec] = {}
@@ -112,13 +132,14 @@ def define(spec: RegisterSpec) -> RegisterSpec:
 def spec_for(kind: str) -> RegisterSpec:
     text = kind.strip()
     for spec in REGISTERS.values():
-        if text.lower() == spec.slug or text in spec.aliases or text == spec.zh:
+        if text.lower() == spec.slug or text in spec.aliases or text in (spec.title("zh"), spec.text):
             return spec
-    allowed = ", ".join(f"{s.slug} ({s.zh})" for s in REGISTERS.values())
+    allowed = joined(msg("{slug} ({title})", slug=s.slug, title=Msg(s.text)) for s in REGISTERS.values())
     raise InvalidInput("unknown register “{kind}”; allowed: {allowed}", kind=kind, allowed=allowed)
 
 
-def build(store: Store, kind: str, date_from: date, date_to: date) -> Register:
+def build(store: Store, kind: str, date_from: date, date_to: date, lang: str = "zh") -> Register:
+    """The register `kind` for the days `date_from`..`date_to`, its rows written in `lang`."""
     spec = spec_for(kind)
     if date_to < date_from:
         raise InvalidInput(
@@ -134,16 +155,17 @@ def build(store: Store, kind: str, date_from: date, date_to: date) -> Register:
         to_text(cal.day_start(date_to + timedelta(days=1))),
         cal.tz,
         dict(m.Person.select(m.Person.id, m.Person.name).tuples()),
+        lang,
     )
     return Register(
         spec.slug,
-        spec.zh,
-        spec.en,
+        spec.text,
         spec.columns,
         spec.build(window),
         date_from,
         date_to,
         settings.get(store, "unit_name"),
+        lang,
     )
 
 
@@ -167,15 +189,15 @@ def _items(store: Store, codes: Iterable[str]) -> dict[str, Item]:
     return out
 
 
-def _marking(level: str, period: str) -> str:
-    return vocab.marking(vocab.LEVEL_BY_SLUG[level], vocab.Period(period))
+def _marking(level: str, period: str, lang: str = "zh") -> str:
+    return vocab.marking(vocab.LEVEL_BY_SLUG[level], vocab.Period(period), lang)
 
 
-def _copy_range(numbers: list[int]) -> str:
+def _copy_range(numbers: list[int], lang: str = "zh") -> str:
     numbers = sorted(numbers)
     if len(numbers) > 1 and numbers[-1] - numbers[0] == len(numbers) - 1:
         return f"{numbers[0]:06d}–{numbers[-1]:06d}"
-    return "、".join(f"{n:06d}" for n in numbers)
+    return (", " if lang == "en" else "、").join(f"{n:06d}" for n in numbers)
 
 
 # --- 收文登记 receipts -------------------------------------------------------------------------
@@ -220,9 +242,9 @@ def _receipts(w: Window) -> list[dict[str, str]]:
         imp = imported.get(first.item)
         note = []
         if d.get("brought_by"):
-            note.append(f"会议带回：{w.people.get(d['brought_by'], '?')}")
+            note.append(w.t("brought back from a meeting by {name}", name=w.people.get(d["brought_by"], "?")))
         if imp:
-            note.append(f"导入：{imp['source']} 第{imp['row']}行")
+            note.append(w.t("imported from {source}, row {row}", source=imp["source"], row=imp["row"]))
         codes = [e.item for e in group]
         rows.append(
             {
@@ -233,14 +255,14 @@ def _receipts(w: Window) -> list[dict[str, str]]:
                 "issuer": d["issuer"],
                 "doc_no": d["doc_no"],
                 "title": d["title"],
-                "marking": _marking(d["level"], d["period"]),
-                "kind": vocab.KIND_BY_SLUG[d["kind"]].zh,
+                "marking": _marking(d["level"], d["period"], w.lang),
+                "kind": vocab.KIND_BY_SLUG[d["kind"]].name(w.lang),
                 "copies": str(len(group)),
-                "copy_nos": _copy_range([e.payload["copy_no"] for e in group]),
+                "copy_nos": _copy_range([e.payload["copy_no"] for e in group], w.lang),
                 "codes": codes[0] if len(codes) == 1 else f"{codes[0]}…{codes[-1]}",
                 "received_by": w.people.get(first.person, "") if first.person else "",
                 "home": d["home"],
-                "note": "；".join(note),
+                "note": w.note(note),
             }
         )
     return rows
@@ -249,23 +271,22 @@ def _receipts(w: Window) -> list[dict[str, str]]:
 define(
     RegisterSpec(
         "receipts",
-        "收文登记簿",
-        "Register of receipts",
+        N_("Register of receipts"),
         ("收文", "收文登记", "receipt"),
         (
-            Column("no", "序号", "No.", 0.45),
-            Column("date", "收文日期", "Received", 1.3),
-            Column("issuer", "来文机关", "Issuer", 1.3),
-            Column("doc_no", "文号", "Doc. no.", 1.5),
-            Column("title", "标题", "Title", 2.6),
-            Column("marking", "密级及保密期限", "Level", 1.25),
-            Column("kind", "类别", "Kind", 0.6),
-            Column("copies", "份数", "Copies", 0.5),
-            Column("copy_nos", "份号", "Copy nos.", 1.7),
-            Column("codes", "物品编码", "Item codes", 2.3),
-            Column("received_by", "签收人", "Signed by", 0.8),
-            Column("home", "存放位置", "Kept at", 0.8),
-            Column("note", "备注", "Note", 1.0),
+            Column("no", N_("No."), 0.45),
+            Column("date", N_("Received"), 1.3),
+            Column("issuer", N_("Issuer"), 1.3),
+            Column("doc_no", N_("Doc. no."), 1.5),
+            Column("title", N_("Title"), 2.6),
+            Column("marking", N_("Level and secrecy period"), 1.25),
+            Column("kind", N_("Kind"), 0.6),
+            Column("copies", N_("Copies"), 0.5),
+            Column("copy_nos", N_("Copy nos."), 1.7),
+            Column("codes", N_("Item codes"), 2.3),
+            Column("received_by", N_("Signed by"), 0.8),
+            Column("home", N_("Kept at"), 0.8),
+            Column("note", N_("Note"), 1.0),
         ),
         _receipts,
     )
@@ -274,9 +295,9 @@ define(
 
 # --- 借阅登记 loans ---------------------------------------------------------------------------------
 
-RETURN_FLAGS = {
-    "returned_by_other": ("他人代还", "returned by another"),
-    "returned_elsewhere": ("异地归还", "returned elsewhere"),
+RETURN_FLAGS = {  # a return's flags as its register notes them
+    "returned_by_other": N_("returned by another"),
+    "returned_elsewhere": N_("returned elsewhere"),
 }
 
 
@@ -307,16 +328,16 @@ def _loans(w: Window) -> list[dict[str, str]]:
         back = next((r for r in returns.get(e.item, []) if r.seq > e.seq), None)
         approver = d.get("approver") or approvals.get(d.get("approval"))
         since = d["since"] if e.kind == "loan_recorded" else e.at
-        note = ["导入时已借出"] if e.kind == "loan_recorded" else []
+        note = [w.t("already out when imported")] if e.kind == "loan_recorded" else []
         if back is not None:
-            note += [RETURN_FLAGS.get(f, (f, f))[0] for f in back.payload.get("flags", [])]
+            note += [w.t(RETURN_FLAGS[f]) if f in RETURN_FLAGS else f for f in back.payload.get("flags", [])]
         rows.append(
             {
                 "no": str(n),
                 "out_at": w.local(since),
                 "code": e.item,
                 "title": it.title if it else "",
-                "marking": _marking(it.level, it.period) if it else "",
+                "marking": _marking(it.level, it.period, w.lang) if it else "",
                 "copy_no": f"{it.copy_no:06d}" if it else "",
                 "borrower": w.people.get(e.person, "") if e.person else "",
                 "approver": w.people.get(approver, "") if approver else "",
@@ -326,7 +347,7 @@ def _loans(w: Window) -> list[dict[str, str]]:
                 if back
                 else "",
                 "return_station": back.station or "" if back else "",
-                "note": "；".join(note),
+                "note": w.note(note),
             }
         )
     return rows
@@ -335,23 +356,22 @@ def _loans(w: Window) -> list[dict[str, str]]:
 define(
     RegisterSpec(
         "loans",
-        "借阅登记簿",
-        "Register of loans",
+        N_("Register of loans"),
         ("借阅", "借阅登记", "loan"),
         (
-            Column("no", "序号", "No.", 0.5),
-            Column("out_at", "借出时间", "Out", 1.3),
-            Column("code", "物品编码", "Code", 1.3),
-            Column("title", "标题", "Title", 2.4),
-            Column("marking", "密级", "Level", 1.0),
-            Column("copy_no", "份号", "Copy", 0.8),
-            Column("borrower", "借阅人", "Borrower", 0.9),
-            Column("approver", "批准人", "Approved by", 0.9),
-            Column("out_station", "借出地点", "Out at", 0.9),
-            Column("returned_at", "归还时间", "Returned", 1.3),
-            Column("returned_by", "交回人", "Returned by", 0.9),
-            Column("return_station", "归还地点", "Returned at", 0.9),
-            Column("note", "备注", "Note", 1.0),
+            Column("no", N_("No."), 0.5),
+            Column("out_at", N_("Out"), 1.3),
+            Column("code", N_("Code"), 1.3),
+            Column("title", N_("Title"), 2.4),
+            Column("marking", N_("Level"), 1.0),
+            Column("copy_no", N_("Copy"), 0.8),
+            Column("borrower", N_("Borrower"), 0.9),
+            Column("approver", N_("Approved by"), 0.9),
+            Column("out_station", N_("Out at"), 0.9),
+            Column("returned_at", N_("Returned"), 1.3),
+            Column("returned_by", N_("Returned by"), 0.9),
+            Column("return_station", N_("Returned at"), 0.9),
+            Column("note", N_("Note"), 1.0),
         ),
         _loans,
     )
@@ -381,7 +401,7 @@ def _closing(w: Window) -> list[dict[str, str]]:
                 "closed_at": w.local(e.at, "%H:%M"),
                 "closed_by": w.people.get(e.person, "") if e.person else "",
                 "out_count": str(len(outstanding)),
-                "outstanding": "、".join(outstanding),
+                "outstanding": w.codes(outstanding),
                 "checked_by": w.people.get(check.person, "") if check is not None and check.person else "",
                 "checked_at": w.local(check.at, "%H:%M") if check is not None else "",
             }
@@ -392,19 +412,18 @@ def _closing(w: Window) -> list[dict[str, str]]:
 define(
     RegisterSpec(
         "closing",
-        "保密室关柜检查登记簿",
-        "Register of closing checks",
+        N_("Register of closing checks"),
         ("关柜", "关柜检查", "closing-checks", "checks"),
         (
-            Column("no", "序号", "No.", 0.5),
-            Column("day", "日期", "Date", 1.0),
-            Column("station", "站点", "Station", 1.0),
-            Column("closed_at", "关闭时间", "Closed", 0.8),
-            Column("closed_by", "关闭人", "Closed by", 0.9),
-            Column("out_count", "未归还件数", "Out", 0.8),
-            Column("outstanding", "未归还物品编码", "Items out", 3.0),
-            Column("checked_by", "复核人", "Checked by", 0.9),
-            Column("checked_at", "复核时间", "Checked", 0.8),
+            Column("no", N_("No."), 0.5),
+            Column("day", N_("Date"), 1.0),
+            Column("station", N_("Station"), 1.0),
+            Column("closed_at", N_("Closed"), 0.8),
+            Column("closed_by", N_("Closed by"), 0.9),
+            Column("out_count", N_("Number out"), 0.8),
+            Column("outstanding", N_("Items out"), 3.0),
+            Column("checked_by", N_("Checked by"), 0.9),
+            Column("checked_at", N_("Checked"), 0.8),
         ),
         _closing,
     )
@@ -434,13 +453,13 @@ def _counts(w: Window) -> list[dict[str, str]]:
                 "station": e.station or "",
                 "started_by": w.people.get(e.person, "") if e.person else "",
                 "expected": str(d.get("expected", "")),
-                "closed_at": w.local(c.at) if c is not None else "（未结束）",
+                "closed_at": w.local(c.at) if c is not None else w.t("(not ended)"),
                 "closed_by": w.people.get(c.person, "") if c is not None and c.person else "",
                 **{
                     k: str(r.get(k, ""))
                     for k in ("found", "missing", "misplaced", "out_but_seen", "unknown", "duplicates")
                 },
-                "detail": "、".join(missing[:20]) + ("…" if len(missing) > 20 else ""),
+                "detail": w.codes(missing[:20]) + ("…" if len(missing) > 20 else ""),
             }
         )
     return rows
@@ -449,24 +468,23 @@ def _counts(w: Window) -> list[dict[str, str]]:
 define(
     RegisterSpec(
         "counts",
-        "清点登记簿",
-        "Register of inventory counts",
+        N_("Register of inventory counts"),
         ("清点", "清点登记", "inventory"),
         (
-            Column("no", "序号", "No.", 0.5),
-            Column("started_at", "开始时间", "Started", 1.3),
-            Column("station", "站点", "Station", 0.9),
-            Column("started_by", "发起人", "Started by", 0.8),
-            Column("expected", "应在", "Expected", 0.6),
-            Column("closed_at", "结束时间", "Closed", 1.3),
-            Column("closed_by", "结束人", "Closed by", 0.8),
-            Column("found", "在位", "Found", 0.6),
-            Column("missing", "缺失", "Missing", 0.6),
-            Column("misplaced", "错放", "Misplaced", 0.6),
-            Column("out_but_seen", "借出但在位", "Out but seen", 0.8),
-            Column("unknown", "未登记编码", "Unknown", 0.8),
-            Column("duplicates", "重复", "Dupl.", 0.5),
-            Column("detail", "缺失物品编码", "Missing items", 2.2),
+            Column("no", N_("No."), 0.5),
+            Column("started_at", N_("Started"), 1.3),
+            Column("station", N_("Station"), 0.9),
+            Column("started_by", N_("Started by"), 0.8),
+            Column("expected", N_("Expected"), 0.6),
+            Column("closed_at", N_("Ended"), 1.3),
+            Column("closed_by", N_("Ended by"), 0.8),
+            Column("found", N_("Found"), 0.6),
+            Column("missing", N_("Missing"), 0.6),
+            Column("misplaced", N_("Misplaced"), 0.6),
+            Column("out_but_seen", N_("Out but seen"), 0.8),
+            Column("unknown", N_("Unknown"), 0.8),
+            Column("duplicates", N_("Dupl."), 0.5),
+            Column("detail", N_("Missing items"), 2.2),
         ),
         _counts,
     )
@@ -475,7 +493,11 @@ define(
 
 # --- 下班清查 sweeps ------------------------------------------------------------------------------------
 
-SWEEP_KINDS = {"closing": "下班自动清查", "grace": "关柜宽限后清查", "manual": "手动清查"}
+SWEEP_KINDS = {  # how a sweep was taken, as its register names it
+    "closing": N_("automatic sweep at closing time"),
+    "grace": N_("sweep after the closing grace"),
+    "manual": N_("manual sweep"),
+}
 
 
 def _sweeps(w: Window) -> list[dict[str, str]]:
@@ -487,11 +509,11 @@ def _sweeps(w: Window) -> list[dict[str, str]]:
                 "no": str(n),
                 "day": d["day"],
                 "at": w.local(d["at"], "%H:%M"),
-                "station": e.station or "全部",
-                "kind": SWEEP_KINDS.get(d["kind"], d["kind"]),
+                "station": e.station or w.t("all"),
+                "kind": w.t(SWEEP_KINDS[d["kind"]]) if d["kind"] in SWEEP_KINDS else d["kind"],
                 "out_count": str(len(d["outstanding"])),
-                "outstanding": "、".join(d["outstanding"][:30]) + ("…" if len(d["outstanding"]) > 30 else ""),
-                "unclosed": "、".join(d.get("unclosed_safes", [])),
+                "outstanding": w.codes(d["outstanding"][:30]) + ("…" if len(d["outstanding"]) > 30 else ""),
+                "unclosed": w.codes(d.get("unclosed_safes", [])),
             }
         )
     return rows
@@ -500,18 +522,17 @@ def _sweeps(w: Window) -> list[dict[str, str]]:
 define(
     RegisterSpec(
         "sweeps",
-        "下班清查登记簿",
-        "Register of closing sweeps",
+        N_("Register of closing sweeps"),
         ("清查", "下班清查", "sweep"),
         (
-            Column("no", "序号", "No.", 0.5),
-            Column("day", "日期", "Date", 1.0),
-            Column("at", "清查时间", "At", 0.7),
-            Column("station", "站点", "Station", 1.0),
-            Column("kind", "方式", "Kind", 1.1),
-            Column("out_count", "未归还件数", "Out", 0.8),
-            Column("outstanding", "未归还物品编码", "Items out", 3.6),
-            Column("unclosed", "未按时关闭的保密柜", "Safes not closed", 1.3),
+            Column("no", N_("No."), 0.5),
+            Column("day", N_("Date"), 1.0),
+            Column("at", N_("At"), 0.7),
+            Column("station", N_("Station"), 1.0),
+            Column("kind", N_("Kind of sweep"), 1.1),
+            Column("out_count", N_("Number out"), 0.8),
+            Column("outstanding", N_("Items out"), 3.6),
+            Column("unclosed", N_("Safes not closed"), 1.3),
         ),
         _sweeps,
     )
@@ -595,43 +616,43 @@ def review(store: Store, as_of: date | None = None, ahead_days: int = 0) -> list
 
 
 REVIEW_COLUMNS = (
-    Column("code", "物品编码", "Code", 1.3),
-    Column("title", "标题", "Title", 2.6),
-    Column("marking", "密级及保密期限", "Level", 1.1),
-    Column("copy_no", "份号", "Copy", 0.8),
-    Column("doc_no", "文号", "Doc. no.", 1.3),
-    Column("issuer", "来文机关", "Issuer", 1.3),
-    Column("start", "起算日期", "From", 1.0),
-    Column("expires", "期满日期", "Expires", 1.0),
-    Column("status", "状态", "Status", 0.7),
-    Column("home", "存放位置", "Kept at", 0.9),
+    Column("code", N_("Code"), 1.3),
+    Column("title", N_("Title"), 2.6),
+    Column("marking", N_("Level and secrecy period"), 1.1),
+    Column("copy_no", N_("Copy"), 0.8),
+    Column("doc_no", N_("Doc. no."), 1.3),
+    Column("issuer", N_("Issuer"), 1.3),
+    Column("start", N_("From"), 1.0),
+    Column("expires", N_("Expires"), 1.0),
+    Column("status", N_("Status"), 0.7),
+    Column("home", N_("Kept at"), 0.9),
 )
 
 
-def review_register(store: Store, entries: list[ReviewEntry], as_of: date) -> Register:
-    """The review list as a printable register."""
+def review_register(store: Store, entries: list[ReviewEntry], as_of: date, lang: str = "zh") -> Register:
+    """The review list as a printable register, its rows written in `lang`."""
     rows = [
         {
             "code": r.code,
             "title": r.title,
-            "marking": _marking(r.level, r.period),
+            "marking": _marking(r.level, r.period, lang),
             "copy_no": f"{r.copy_no:06d}",
             "doc_no": r.doc_no,
             "issuer": r.issuer,
             "start": r.start.isoformat(),
             "expires": r.expires.isoformat(),
-            "status": vocab.STATUS_BY_SLUG[r.status].zh,
+            "status": vocab.STATUS_BY_SLUG[r.status].name(lang),
             "home": r.home,
         }
         for r in entries
     ]
     return Register(
         "review",
-        "保密期限届满待审核清单",
-        "Items past their secrecy period, for review",
+        N_("Items past their secrecy period, for review"),
         REVIEW_COLUMNS,
         rows,
         as_of,
         as_of,
         settings.get(store, "unit_name"),
+        lang,
     )
