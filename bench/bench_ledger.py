@@ -60,7 +60,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as d:
         base = baseline(Path(d) / "baseline.db", args.n)
-        rate, verify_s = write_path(Path(d) / "custody.store.db", args.n)
+        rate, verify_s = write_path(Path(d) / "custody.db", args.n)
     print(f"baseline: raw durable single-row commits  {base:8.0f} /s")
     print(f"custody:  write-path actions (events)      {rate:8.0f} /s   ({rate / base:.0%} of baseline)")
     print(f"verify of {args.n + 55} events: {verify_s * 1000:.0f} ms")

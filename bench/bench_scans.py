@@ -6,22 +6,24 @@ so that the client's own GIL is not what is measured); prints scans per second a
 latency beside two baselines measured in the same run on the same disk:
 
   (a) raw durable single-row SQLite commits (one connection, WAL, synchronous=FULL);
-  (b) a bare bottle endpoint on the same WSGI server (waitress, same threads, one process) doing
-      one durable insert per request, a connection kept open per thread, writes serialised by
-      one lock.
+  (b) a bare bottle endpoint doing one durable insert per request (a connection kept open per
+      thread, writes serialised by one lock), on granian — the service's engine — and, for
+      reference, on waitress (the service's previous engine); the two are run one after the other
+      at each station count, so that both meet the same minute of the machine.
 
-`(b)x1` is (b) as a single process, the baseline the aims are stated against; `(b)xW` is (b)
-forked into as many processes as the scan service has workers, sharing its socket (between them
-only SQLite's own lock serialises the writes). The two ratio columns are the scan service over
-each. `cpu` is the CPU time (user + system) per scan of the service and its worker processes.
-Afterwards the ledger is verified (`custody verify`'s check). Both servers get the same threads
-per process; `--pin-cpus` pins the service's workers (`custody serve --pin-cpus`).
+`x1` is (b) as a single process, the baseline the aims are stated against; `xW` is (b) with as
+many processes as the scan service has workers (granian's workers; waitress forked onto one
+socket; between processes only SQLite's own lock serialises the writes). The two ratio columns are
+the scan service over granian's (b)x1 and (b)xW. `cpu` is the CPU time (user + system) per request
+of the server and its worker processes. Afterwards the ledger is verified (`custody verify`'s
+check). Every server gets the same threads per process (`--threads`); `--pin-cpus` pins the
+service's workers (`custody serve --pin-cpus`). Any answer but 200 stops the run.
 
 With `--pg URL` (a PostgreSQL server the user may create databases on) the scan service keeps its
 records there instead, in a database made for each run and dropped after it; the baselines stay
 SQLite on the disk, so the ratios then compare the service on PostgreSQL with (b) on SQLite.
 
-    python bench/bench_scans.py [--stations 1,8,32] [--seconds 5] [--threads 8] [--workers 1,2]
+    python bench/bench_scans.py [--stations 1,8,32] [--seconds 5] [--threads 4] [--workers 1,2]
                                 [--pin-cpus] [--dir DIR] [--pg postgresql://user@host:port/db]
 """
 
@@ -48,13 +50,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import urlparse
 
+ROOT = Path(__file__).resolve().parent.parent
 ITEMS_PER_STATION = 3
 STATIONS_PER_CLIENT = 4  # stations driven by one client process
 
 BARE_SERVER = r"""
 import os, signal, socket, sqlite3, sys, threading
-import bottle, waitress
-path, threads, processes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+import bottle
+path, threads, processes, engine = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 local = threading.local()
 lock = threading.Lock()
 
@@ -86,8 +89,21 @@ setup = sqlite3.connect(path)
 setup.execute("PRAGMA journal_mode=wal")
 setup.execute("CREATE TABLE IF NOT EXISTS scan (id INTEGER PRIMARY KEY, scan_id TEXT UNIQUE, code TEXT)")
 setup.close()
-# processes > 1: forked after binding, sharing the socket (as custody serve --workers does); between
-# processes only SQLite's own lock serialises the writes
+if engine == "granian":
+    # granian's own workers (processes > 1: each binds the port with SO_REUSEPORT, as custody serve
+    # does); between processes only SQLite's own lock serialises the writes
+    from granian.constants import HTTPModes, Interfaces
+    from granian.server import Server
+    from web.server import reserve
+    host, port, reservation = reserve("127.0.0.1", 0)
+    server = Server("bare", address=host, port=port, interface=Interfaces.WSGI, workers=processes,
+                    blocking_threads=threads, http=HTTPModes.http1, websockets=False, log_enabled=False)
+    server.on_startup(lambda: print(f"serving on http://127.0.0.1:{port}", flush=True))
+    server.serve(target_loader=lambda: app, wrap_loader=False)
+    raise SystemExit(0)
+import waitress
+# processes > 1: forked after binding, sharing the socket; between processes only SQLite's own
+# lock serialises the writes
 sock = socket.create_server(("127.0.0.1", 0))
 sock.setblocking(False)
 print(f"serving on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
@@ -280,7 +296,7 @@ def service_database(home: Path, pg: str | None, name: str) -> Iterator[str]:
     """The scan service's database URL: SQLite in `home`, or a fresh database on the `pg` server
     (dropped afterwards)."""
     if not pg:
-        yield f"sqlite:///{home / 'custody.store.db'}"
+        yield f"sqlite:///{home / 'custody.db'}"
         return
     import psycopg2
 
@@ -332,10 +348,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--stations", default="1,8,32", help="comma-separated station counts")
     ap.add_argument("--seconds", type=float, default=5.0, help="load duration per measurement")
-    ap.add_argument("--threads", type=int, default=8, help="WSGI worker threads for both servers")
+    ap.add_argument("--threads", type=int, default=4, help="Python threads per process, for every server")
     ap.add_argument(
         "--workers",
-        default="1",
+        default="1,2",
         help="comma-separated worker process counts for the scan "
         "service (custody serve --workers) and for (b)xW",
     )
@@ -364,20 +380,33 @@ def main() -> None:
     print(f"(a) raw durable single-row commits: {raw:7.0f} /s")
     print()
     print(
-        f"{'stations':>8} {'workers':>7}   {'(b)x1 /s':>8} {'(b)xW /s':>8} {'p99':>6}   {'scans /s':>8} {'p50':>6} "
-        f"{'p99':>6} {'cpu':>6}   {'/(b)x1':>6} {'/(b)xW':>6}"
+        f"{'':>8} {'':>7}   {'(b) waitress':^23}   {'(b) granian':^30}   {'the scan service (granian)':^33}"
+    )
+    print(
+        f"{'stations':>8} {'workers':>7}   {'x1 /s':>7} {'xW /s':>7} {'p99':>7}   {'x1 /s':>7} {'xW /s':>7} "
+        f"{'p99':>7} {'cpu':>6}   {'scans /s':>8} {'p50':>6} {'p99':>7} {'cpu':>7}   {'/(b)x1':>6} {'/(b)xW':>6}"
     )
     for n in counts:
         fake = [("-", f"BADGE{i}", [f"CODE{i}-{k}" for k in range(ITEMS_PER_STATION)]) for i in range(n)]
-        bare: dict[int, dict[str, float]] = {}
+        bare: dict[tuple[str, int], dict[str, float]] = {}
         for w in sorted({1, *worker_counts}):
-            server = Server(
-                [sys.executable, "-c", BARE_SERVER, str(base / f"bare-{n}-{w}.db"), str(args.threads), str(w)]
-            )
-            try:
-                bare[w] = run_load(server, fake, args.seconds)
-            finally:
-                server.stop_tree()
+            for engine in ("granian", "waitress"):  # interleaved: both on the same minute of the machine
+                server = Server(
+                    [
+                        sys.executable,
+                        "-c",
+                        BARE_SERVER,
+                        str(base / f"bare-{engine}-{n}-{w}.db"),
+                        str(args.threads),
+                        str(w),
+                        engine,
+                    ],
+                    env={"PYTHONPATH": str(ROOT)},
+                )
+                try:
+                    bare[engine, w] = run_load(server, fake, args.seconds)
+                finally:
+                    server.stop_tree() if engine == "waitress" else server.stop()
         for w in worker_counts:
             home = base / f"home-{n}-{w}"
             with service_database(home, args.pg, f"bench_scans_{n}_{w}") as url:
@@ -403,11 +432,17 @@ def main() -> None:
                     s = run_load(real, stations, args.seconds)
                 finally:
                     real.stop()
-                b1, bw = bare[1], bare[w]
+                g1, gw, wa1, waw = (
+                    bare["granian", 1],
+                    bare["granian", w],
+                    bare["waitress", 1],
+                    bare["waitress", w],
+                )
                 print(
-                    f"{n:>8} {w:>7}   {b1['rate']:>8.0f} {bw['rate']:>8.0f} {bw['p99']:>4.0f}ms   "
-                    f"{s['rate']:>8.0f} {s['p50']:>4.1f}ms {s['p99']:>4.1f}ms {s['cpu']:>4.0f}µs   "
-                    f"{s['rate'] / b1['rate']:>6.0%} {s['rate'] / bw['rate']:>6.0%}   ({verify_ledger(url)})",
+                    f"{n:>8} {w:>7}   {wa1['rate']:>7.0f} {waw['rate']:>7.0f} {waw['p99']:>5.0f}ms   "
+                    f"{g1['rate']:>7.0f} {gw['rate']:>7.0f} {gw['p99']:>5.1f}ms {gw['cpu']:>4.0f}µs   "
+                    f"{s['rate']:>8.0f} {s['p50']:>4.1f}ms {s['p99']:>5.1f}ms {s['cpu']:>5.0f}µs   "
+                    f"{s['rate'] / g1['rate']:>6.0%} {s['rate'] / gw['rate']:>6.0%}   ({verify_ledger(url)})",
                     flush=True,
                 )
 

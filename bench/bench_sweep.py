@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", help="keep the generated database in this directory")
     args = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
-    path = tmp / "custody.store.db"
+    path = tmp / "custody.db"
     try:
         t0 = time.perf_counter()
         last = generate(path, args.items, args.events, args.out)
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             dest = Path(args.keep)
             dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, dest / "custody.store.db")
+            shutil.copy(path, dest / "custody.db")
         shutil.rmtree(tmp, ignore_errors=True)
 
 

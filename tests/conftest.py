@@ -13,7 +13,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,74 +21,14 @@ from typing import Any
 
 import pytest
 import requests
-from core_support import (
-    BACKENDS,
-    START,
-    open_store,
-    pg_database,
-    staff,
-)
+from core_support import BACKENDS, START, Office, build_office, fresh_office
 
-from custody.actions import core as actions
 from custody.cli.serve import wait_healthy
-from custody.clock import FixedClock
-from custody.models.core import Event, Item, Person, Station
-from custody.models.scan import Scan
-from custody.store.core import Store
+from custody.clock import FixedClock, SystemClock
 
 # Runs the real CLI in a fresh interpreter.
 SERVE_BOOT = "from custody.cli.main import main\nmain()\n"
-
-
-@dataclass
-class Office:
-    """A small office: two stations with tokens, four people, items at home."""
-
-    store: Store
-    url: str
-    home: Path
-    tokens: dict[str, str]
-    people: dict[str, Person]
-    secret: list[str]  # three secret documents in the safe
-    top_secret: str  # one top-secret document in the safe
-    confidential: list[str]  # two confidential documents in the reading room
-
-    def station(self, name: str) -> Station:
-        return Station.get(Station.name == name)
-
-    def item(self, code: str) -> Item:
-        return Item.get(Item.code == code)
-
-    def last_seq(self) -> int:
-        return Event.select(Event.seq).order_by(Event.seq.desc()).limit(1).scalar() or 0
-
-    def events_since(self, seq: int) -> list[Event]:
-        return list(Event.select().where(Event.seq > seq).order_by(Event.seq))
-
-    def counts(self) -> tuple[int, int]:
-        """(events, scans) stored: for asserting that nothing was written."""
-        return Event.select().count(), Scan.select().count()
-
-
-def build_office(store: Store, home: Path, url: str) -> Office:
-    tokens = {}
-    for name, kind in (("保密室", "safe"), ("阅文室", "reading-room")):
-        _, tokens[name] = actions.add_station(store, name, kind, actor="test")
-    people = staff(store, custodian_rfid="010063E9AE")
-    secret = [
-        i.code
-        for i in actions.receive(
-            store, title="年度工作要点", level="secret", copies=3, home="保密室", actor="test"
-        )
-    ]
-    top = actions.receive(store, title="绝密通知", level="top-secret", home="保密室", actor="test")[0].code
-    conf = [
-        i.code
-        for i in actions.receive(
-            store, title="会议纪要", level="confidential", copies=2, home="阅文室", actor="test"
-        )
-    ]
-    return Office(store, url, home, tokens, people, secret, top, conf)
+__all__ = ["Office", "build_office"]
 
 
 @pytest.fixture
@@ -98,26 +38,19 @@ def clock() -> FixedClock:
 
 @pytest.fixture(params=BACKENDS)
 def office(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Office]:
-    """The office on a fixed clock (for the domain tests and the in-thread server), on SQLite and, when
-    CUSTODY_TEST_PG names a server, on a fresh PostgreSQL database too."""
-    with open_store(request.param, tmp_path, clock) as store:
-        url = f"sqlite:///{tmp_path / 'custody.store.db'}" if request.param == "sqlite" else ""
-        yield build_office(store, tmp_path, url)
+    """The scan tests' office (core_support.LAYOUTS["scan"]) on a fixed clock, for the domain tests
+    and the in-thread server: on SQLite (a copy of the session's template) and, when CUSTODY_TEST_PG
+    names a server, on a fresh PostgreSQL database too."""
+    with fresh_office(tmp_path, "scan", clock, request.param) as built:
+        yield built
 
 
 @contextmanager
 def open_live_office(home: Path, backend: str = "sqlite") -> Iterator[Office]:
     """The office on the system clock (for servers in other processes, which use it too): in
     `home`'s SQLite file, or (backend "postgres") in a fresh PostgreSQL database."""
-    home.mkdir(parents=True, exist_ok=True)
-    with (
-        nullcontext(f"sqlite:///{home / 'custody.store.db'}") if backend == "sqlite" else pg_database() as url
-    ):
-        store = Store.open(url, lang="zh", create=True)
-        try:
-            yield build_office(store, home, url)
-        finally:
-            store.close()
+    with fresh_office(home, "scan", SystemClock(), backend) as built:
+        yield built
 
 
 @pytest.fixture
@@ -137,7 +70,7 @@ def scan(office: Office, code: str, station: str = "保密室", **kw: Any) -> di
     return submit(office.store, office.station(station), ScanInput(code, kw.pop("scan_id", new_id()), **kw))
 
 
-def kinds(events: list[Event]) -> list[str]:
+def kinds(events: list[Any]) -> list[str]:
     return [e.kind for e in events]
 
 
@@ -199,11 +132,13 @@ def service(office: Office) -> Iterator[Service]:
 
 @dataclass
 class ServeProcess:
-    """`custody serve --port 0` as a child process."""
+    """`custody serve --port 0` as a child process, in a process group of its own (so that a test
+    can send it Ctrl-C as a terminal does: to every process of the group)."""
 
     home: Path
     args: list[str] = field(default_factory=list)
     db: str = ""  # CUSTODY_DB for the server; none: the home's SQLite file
+    ca: str = ""  # the certificate an https server is checked against
     proc: subprocess.Popen[str] | None = None
     url: str = ""
     stderr_lines: list[str] = field(default_factory=list)
@@ -220,10 +155,11 @@ class ServeProcess:
             stderr=subprocess.PIPE,
             text=True,
             env=env,
+            start_new_session=True,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # blocks until the server listens (or the process dies)
-        m = re.search(r"serving on (http://\S+)", line)
+        m = re.search(r"serving on (https?://\S+)", line)
         if not m:
             self.proc.kill()
             _, err = self.proc.communicate(timeout=10)
@@ -232,7 +168,7 @@ class ServeProcess:
         self.stderr_lines = []
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
         self._reader.start()
-        wait_healthy(self.url, timeout)
+        wait_healthy(self.url, timeout, ca=self.ca or None)
         return self.url
 
     def _read_stderr(self) -> None:

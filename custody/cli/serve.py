@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import time
@@ -19,6 +20,12 @@ from custody.store.core import Store
 
 if TYPE_CHECKING:
     from custody.closing.schedule import ClosingScheduler
+    from web.app import ApiApp
+
+# measured on the 2-core machine of docs/performance.md: two workers of 4 threads answered the
+# most scans with the lowest tails at 8 and 32 stations
+DEFAULT_WORKERS = 2
+DEFAULT_THREADS = 4
 
 
 def register(cli: click.Group) -> None:
@@ -30,7 +37,7 @@ def register(cli: click.Group) -> None:
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on; 0.0.0.0 only behind TLS (tokens travel in every request).",
+    help="Address to listen on; beyond loopback only with --tls-cert (tokens travel in every request).",
 )
 @click.option(
     "--port",
@@ -40,25 +47,35 @@ def register(cli: click.Group) -> None:
     help="TCP port; 0 picks a free one (the URL is printed).",
 )
 @click.option(
-    "--threads",
-    default=8,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Worker threads (each keeps its own database connection); about one per busy station.",
-)
-@click.option(
     "--workers",
-    default=1,
+    default=DEFAULT_WORKERS,
     show_default=True,
     type=click.IntRange(1, 32),
-    help="Worker processes sharing the port (each with --threads threads); "
-    "one per CPU core for a busy office.",
+    help="Worker processes answering on the port; one per CPU core for a busy office "
+    "(a Python process runs Python on one core at a time).",
+)
+@click.option(
+    "--threads",
+    default=DEFAULT_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Python threads per worker (each keeps its own database connection); "
+    "more than 4 measured no faster on one core, only slower at the tail.",
 )
 @click.option(
     "--pin-cpus",
     is_flag=True,
-    help="With --workers: keep each worker on one CPU (worker n on the n-th, in turn); "
-    "measured to cut the slowest answers on a busy 2-core machine.",
+    help="With --workers: keep each worker on one CPU (worker n on the n-th, in turn).",
+)
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Serve https with this certificate (PEM; with --tls-key).",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The certificate's private key (PEM, unencrypted).",
 )
 @click.option(
     "--access-log/--no-access-log",
@@ -67,66 +84,91 @@ def register(cli: click.Group) -> None:
     help="Log one line per request on stderr.",
 )
 @click.pass_obj
-def serve(obj, host: str, port: int, threads: int, workers: int, pin_cpus: bool, access_log: bool) -> None:
+def serve(
+    obj,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    pin_cpus: bool,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    access_log: bool,
+) -> None:
     """Run the scan API and web service until SIGTERM or Ctrl-C (requests in flight finish).
 
     Prints "serving on URL" once it listens. Scanner agents post to URL/api/v1/scans
-    with their station's token (custody station add / rotate). With --workers N,
-    N processes answer on the same port, a parent process supervises them (and starts
-    another if one crashes), and the closing sweep runs in one more process.
+    with their station's token (custody station add / rotate). The service runs on
+    granian: a parent process supervises --workers processes (and starts another if
+    one crashes); the closing sweep runs in worker 1 only. The defaults (2 workers of
+    4 threads) were measured best on a 2-core machine; on 4 or more cores use one
+    worker per core (docs/performance.md).
 
     \b
     Example:
-      custody serve --host 127.0.0.1 --port 8750 --threads 8
-      custody serve --workers 2 --threads 8 --pin-cpus
+      custody serve --host 127.0.0.1 --port 8750 --threads 4
+      custody serve --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem
+      custody serve --workers 4 --threads 4 --pin-cpus
       curl http://127.0.0.1:8750/api/v1/health
     """
     from web import server
 
     if pin_cpus and workers == 1:
-        raise click.UsageError(
-            obj.t("--pin-cpus 需与 --workers 2 或更多一起使用", "--pin-cpus goes with --workers 2 or more")
-        )
+        raise click.UsageError(obj.t("--pin-cpus goes with --workers 2 or more"))
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError(obj.t("give --tls-cert and --tls-key together"))
     if access_log:
         logging.getLogger("web").setLevel(logging.INFO)
     logging.getLogger("web.server").setLevel(logging.INFO)
-    logging.getLogger("web.workers").setLevel(logging.INFO)
-    store = obj.store()
-    if host not in ("127.0.0.1", "::1", "localhost"):
+    obj.store().close()  # opened to check the database; every worker opens its own after the fork
+    if tls_cert is None and not _is_loopback(host):
         click.echo(
             obj.t(
-                f"注意：在 {host} 上监听；令牌以明文传输，请置于 TLS 之后",
-                f"note: listening on {host}; tokens travel in clear text, put TLS in front",
+                "note: listening on {host} without TLS; tokens travel in clear text: use --tls-cert/--tls-key",
+                host=host,
             ),
             err=True,
         )
-    announce = lambda url: click.echo(f"serving on {url}")  # noqa: E731
-    if workers > 1:
-        from web.workers import serve_workers
 
-        store.close()  # opened to check the database; every child opens its own
-        code = serve_workers(
-            obj.reopen,
-            host,
-            port,
-            threads,
-            workers,
-            announce=announce,
-            others={"closing-sweep": lambda: _closing_sweep(obj.reopen)},
-            pin_cpus=pin_cpus,
-        )
-        if code:
-            raise CustodyError(
-                "服务的子进程接连退出，已停止（见日志）",
-                "the service's child processes kept dying; stopped (see the log)",
-            )
-        return
-    scheduler = _closing_scheduler(store)
-    scheduler.start()
+    def open_worker(number: int) -> tuple[ApiApp, Callable[[], None]]:
+        """In worker `number`'s process: its own store and app; worker 1 runs the closing sweep."""
+        from web.app import make_app
+
+        store = obj.reopen()
+        scheduler = _closing_scheduler(store) if number == 1 else None
+        if scheduler is not None:
+            scheduler.start()
+
+        def close() -> None:
+            if scheduler is not None:
+                scheduler.stop()
+            store.close()
+
+        return make_app(store), close
+
+    code = server.serve(
+        open_worker,
+        host.strip("[]"),
+        port,
+        workers=workers,
+        threads=threads,
+        tls=server.Tls(tls_cert, tls_key) if tls_cert and tls_key else None,
+        pin_cpus=pin_cpus,
+        announce=lambda url: click.echo(f"serving on {url}"),
+    )
+    if code:
+        raise CustodyError("the service's worker processes kept dying; stopped (see the log)")
+
+
+def _is_loopback(host: str) -> bool:
+    """127.x, ::1 (bracketed or not) and localhost: no warning for listening there without TLS."""
+    name = host.strip("[]")
+    if name == "localhost":
+        return True
     try:
-        server.serve(store, host, port, threads, announce=announce)
-    finally:
-        scheduler.stop()
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _closing_scheduler(store: Store) -> ClosingScheduler:
@@ -134,22 +176,6 @@ def _closing_scheduler(store: Store) -> ClosingScheduler:
     from custody.closing.schedule import ClosingScheduler
 
     return ClosingScheduler(lambda: store, store.clock, interval=30)
-
-
-def _closing_sweep(open_store: Callable[[], Store]) -> None:
-    """The closing scheduler in a process of its own (`serve --workers`), until SIGTERM or SIGINT."""
-    import signal
-
-    from web.workers import STOP_SIGNALS
-
-    store = open_store()
-    scheduler = _closing_scheduler(store)
-    scheduler.start()  # its thread keeps the stop signals blocked, as this one does
-    try:
-        signal.sigwait(STOP_SIGNALS)
-    finally:
-        scheduler.stop()
-        store.close()
 
 
 def start_local_service(
@@ -168,9 +194,7 @@ def start_local_service(
         store = db
     else:
         text = str(db)
-        store = Store.open(
-            text if "://" in text else f"sqlite:///{Path(text).expanduser() / 'custody.store.db'}"
-        )
+        store = Store.open(text if "://" in text else f"sqlite:///{Path(text).expanduser() / 'custody.db'}")
     try:
         token = actions.rotate_token(store, station_name, actor=actor)
         running = start_in_thread(store, "127.0.0.1", 0, threads)
@@ -192,13 +216,17 @@ def start_local_service(
     return running.url, token, stop
 
 
-def wait_healthy(url: str, timeout: float = 15.0) -> None:
-    """Poll the health endpoint until it answers 200, or raise TimeoutError."""
+def wait_healthy(url: str, timeout: float = 15.0, ca: str | None = None) -> None:
+    """Poll the health endpoint until it answers 200, or raise TimeoutError; `ca`: the
+    certificate (PEM file) an https service is checked against."""
+    import ssl
+
+    context = ssl.create_default_context(cafile=ca) if ca else None
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url + "/api/v1/health", timeout=2) as response:
+            with urllib.request.urlopen(url + "/api/v1/health", timeout=2, context=context) as response:
                 if response.status == 200 and json.load(response).get("status") == "ok":
                     return
         except (urllib.error.URLError, OSError, ValueError) as exc:

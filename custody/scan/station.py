@@ -162,12 +162,15 @@ class ScanContext:
 # --- entry points -----------------------------------------------------------------
 
 
-def submit(store: Store, station: Station, scan: ScanInput) -> dict[str, Any]:
-    """Process one scan durably and return its answer (the stored one again for a repeated scan_id)."""
-    return submit_batch(store, station, [scan])[0]
+def submit(store: Store, station: Station, scan: ScanInput, lang: str | None = None) -> dict[str, Any]:
+    """Process one scan durably and return its answer (the stored one again for a repeated scan_id).
+    The answer is given, and stored, in `lang` (the request's language), else the `language` setting."""
+    return submit_batch(store, station, [scan], lang)[0]
 
 
-def submit_batch(store: Store, station: Station, scans: Sequence[ScanInput]) -> list[dict[str, Any]]:
+def submit_batch(
+    store: Store, station: Station, scans: Sequence[ScanInput], lang: str | None = None
+) -> list[dict[str, Any]]:
     """Several scans of one station (an RFID burst), in order, in one transaction.
 
     Each keeps its own idempotency by scan_id; a repeat inside the batch is a duplicate too.
@@ -180,7 +183,7 @@ def submit_batch(store: Store, station: Station, scans: Sequence[ScanInput]) -> 
         for s in scans:
             state = station_state(store, station, s.scan_id, s.code.strip())
             answer = state.stored_answer(station, s.scan_id)
-            answers.append(answer if answer is not None else _process(store, station, s, state))
+            answers.append(answer if answer is not None else _process(store, station, s, state, lang))
         return answers
 
     for attempt in range(3):
@@ -200,7 +203,9 @@ def submit_batch(store: Store, station: Station, scans: Sequence[ScanInput]) -> 
 # --- one scan ---------------------------------------------------------------------
 
 
-def _process(store: Store, station: Station, scan: ScanInput, state: StationState) -> dict[str, Any]:
+def _process(
+    store: Store, station: Station, scan: ScanInput, state: StationState, lang: str | None
+) -> dict[str, Any]:
     now = store.now()
     scanned = scan.scanned_at
     at = scanned if scanned is not None and scanned <= now + CLOCK_SKEW else now
@@ -213,7 +218,7 @@ def _process(store: Store, station: Station, scan: ScanInput, state: StationStat
         late=scanned is not None and now - scanned > LATE_AFTER,
         timeout=timedelta(seconds=state.timeout_seconds),
         tz=ZoneInfo(state.timezone),
-        lang=state.language,
+        lang=lang or state.language,
         counting=state.counting,
         closing_unchecked=state.closing_unchecked,
     )

@@ -61,16 +61,18 @@ def open_database(url: str) -> peewee.Database:
     if scheme == "sqlite":
         path = unquote(parsed.path)
         if parsed.netloc or not path:
-            raise StorageError("database URL {url} is invalid: write SQLite as sqlite:///absolute/path", url=url)
+            raise StorageError(
+                "database URL {url} is invalid: write SQLite as sqlite:///absolute/path", url=url
+            )
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15)
     elif scheme in ("postgres", "postgresql"):
+        if not parsed.path.strip("/"):
+            raise StorageError("database URL {url} names no database", url=url)
         try:
             import psycopg2  # noqa: F401
         except ImportError:
             raise StorageError("PostgreSQL needs psycopg2: pip install 'custody[postgres]'") from None
-        if not parsed.path.strip("/"):
-            raise StorageError("database URL {url} names no database", url=url)
         db = peewee.PostgresqlDatabase(
             parsed.path.lstrip("/"),
             user=unquote(parsed.username) if parsed.username else None,
@@ -80,7 +82,8 @@ def open_database(url: str) -> peewee.Database:
         )
     else:
         raise StorageError(
-            "unreadable database URL {url}; allowed: sqlite:///path or postgresql://user@host:port/name", url=url
+            "unreadable database URL {url}; allowed: sqlite:///path or postgresql://user@host:port/name",
+            url=url,
         )
     db.write_lock = WriteLock(path if scheme == "sqlite" else None)  # type: ignore[attr-defined]
     db.write_group = WriteGroup(db) if scheme == "sqlite" else None  # type: ignore[attr-defined]
