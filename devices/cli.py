@@ -57,6 +57,11 @@ def _from_obj(ctx: click.Context, name: str) -> Any:
     return value
 
 
+def _chosen_lang(ctx: click.Context) -> str | None:
+    """The language asked for by --lang or CUSTODY_LANG (None: the service answers in its setting)."""
+    return getattr(_from_obj(ctx, "cfg"), "lang", None)
+
+
 def _lang(ctx: click.Context) -> str:
     """The reader's language, from the main CLI's context object (Chinese without one)."""
     return _from_obj(ctx, "lang") or DEFAULT_LANG
@@ -338,6 +343,7 @@ def agent_command(
                 dedup_window=dedup_window,
                 backoff=backoff,
                 lang=lang,
+                answer_lang=_chosen_lang(ctx),
             )
             _report_left(left)
             return
@@ -374,6 +380,7 @@ def agent_command(
             dedup_window=dedup_window,
             backoff=backoff,
             lang=lang,
+            answer_lang=_chosen_lang(ctx),
         )
         log.info("agent for station %s reads %s and sends to %s", station, device, server)
         stop = threading.Event()
@@ -503,6 +510,7 @@ def emulate_command(
             dedup_window=dedup_window,
             backoff=backoff,
             lang=_lang(ctx),
+            answer_lang=_chosen_lang(ctx),
             settle_timeout=settle,
         )
     _report_left(left)

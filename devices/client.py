@@ -47,12 +47,16 @@ class ServiceClient:
         *,
         timeout: tuple[float, float] = (3.05, 15.0),
         session: requests.Session | None = None,
+        lang: str | None = None,
     ) -> None:
+        """`lang`: ask for the answers in this language (Accept-Language), else the service's setting."""
         self.server = server.rstrip("/")
         self.timeout = timeout
         self.session = session or requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.session.headers["User-Agent"] = "custody-agent"
+        if lang:
+            self.session.headers["Accept-Language"] = lang
 
     def deliver(self, entry: Entry) -> Answer:
         if entry.kind == EVENT:

@@ -196,6 +196,8 @@ def run_emulation(
     lang: str = "zh",
     connect_timeout: float = 10.0,
     settle_timeout: float = 30.0,
+    wall_clock: Callable[[], str] | None = None,
+    answer_lang: str | None = None,
 ) -> int:
     """Scan each step's code through a pty and the real serial driver and agent.
 
@@ -204,7 +206,9 @@ def run_emulation(
     tag scanned twice in a row is presented twice, as if lifted off the reader
     and put back, so the reader's own repeat filter does not merge them.
     Outcome lines go to `out` as they are answered. Returns how many scans
-    were still undelivered after `settle_timeout` seconds at the end.
+    were still undelivered after `settle_timeout` seconds at the end. `wall_clock` gives each
+    scan's `scanned_at` (default: the system clock; `custody demo --replay` passes its day's clock);
+    `answer_lang` asks the service for its answers in that language (`--lang`), else its setting.
     """
     with EmulatedScanner(terminator=terminator, rfid=rfid, prefix=prefix, suffix=suffix) as scanner:
         if rfid:
@@ -222,6 +226,8 @@ def run_emulation(
             dedup_window=dedup_window,
             backoff=backoff,
             lang=lang,
+            wall_clock=wall_clock,
+            answer_lang=answer_lang,
         )
         station.start()
         try:

@@ -131,6 +131,8 @@ class StationAgent:
         dedup_window: float = 2.0,
         backoff: Backoff | None = None,
         lang: str = "zh",
+        wall_clock: Callable[[], str] | None = None,
+        answer_lang: str | None = None,
     ) -> None:
         beep = load_profile(profile)
         self.spool = Spool(spool_path)
@@ -138,10 +140,11 @@ class StationAgent:
             self.spool.prune()
             self.agent = Agent(
                 self.spool,
-                ServiceClient(server, token),
+                ServiceClient(server, token, lang=answer_lang),
                 backoff=backoff,
                 dedup_window=dedup_window,
                 lang=lang,
+                **({"wall_clock": wall_clock} if wall_clock is not None else {}),
             )
             self.driver = make_driver(self.agent.scan, self.agent.device_event)
         except BaseException:

@@ -10,6 +10,7 @@ and the file stays small.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -38,18 +39,26 @@ def _font(fonts: Fonts, px: int) -> ImageFont.FreeTypeFont:
     return fonts.sans_font(px)
 
 
+# what is never broken across lines when it fits on one: a date with its time, then any run of
+# letters, digits and the marks inside numbers, dates and times (`15:45`, `000001–000003`, a code)
+_AFTER_MARK = re.compile(r"[^\-–/:]+[\-–/:]?|[\-–/:]")
+_WHOLE = re.compile(r"\d{4}-\d{2}-\d{2} \d{1,2}:\d{2}|[0-9A-Za-z:.\-–/_★]+|.", re.S)
+
+
 def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int = MAX_LINES) -> list[str]:
-    """Break text into lines no wider than `width` (any character may start a line, as in Chinese);
-    explicit newlines are kept; more than `max_lines` lines end with an ellipsis."""
+    """Break text into lines no wider than `width`: Chinese between any two characters, but a
+    time, a date, a number or a code only where it is too long for a line of its own (so never
+    `2026-12-01 15:` / `45`); explicit newlines are kept; more than `max_lines` lines end with
+    an ellipsis."""
     lines: list[str] = []
     for para in (text or "").split("\n"):
         line = ""
-        for ch in para:
-            if line and font.getlength(line + ch) > width:
-                lines.append(line)
-                line = ch.lstrip() if ch == " " else ch
-            else:
-                line += ch
+        for token in _tokens(para, font, width):
+            if not line or font.getlength(line + token) <= width:
+                line += token
+                continue
+            lines.append(line.rstrip())
+            line = token.lstrip()
         lines.append(line)
     if len(lines) > max_lines:
         last = lines[max_lines - 1]
@@ -57,6 +66,24 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, width: int, max_lines: int = M
             last = last[:-1]
         lines = lines[: max_lines - 1] + [last + "…"]
     return lines
+
+
+def _tokens(para: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """The pieces a line may break between; a piece wider than a line is split (a date from its
+    time first, then after a dash, slash or colon, then character by character)."""
+    out: list[str] = []
+    for token in _WHOLE.findall(para):
+        if len(token) == 1 or font.getlength(token) <= width:
+            out.append(token)
+        elif " " in token:
+            day, clock = token.split(" ", 1)
+            out += [*_tokens(day, font, width), " ", *_tokens(clock, font, width)]
+        elif len(parts := _AFTER_MARK.findall(token)) > 1:  # `000001–` / `000003`
+            for part in parts:
+                out += _tokens(part, font, width)
+        else:
+            out += list(token)
+    return out
 
 
 class _Layout:

@@ -13,6 +13,7 @@ import click
 from custody import vocab
 from custody.actions import inventory
 from custody.cli import table
+from custody.cli.table import listing
 from custody.closing import notify
 from custody.closing import schedule as closing
 from custody.closing.workdays import Calendar
@@ -20,7 +21,7 @@ from custody.errors import CustodyError, InvalidInput
 from custody.importer import core as importer
 from custody.messages import N_, Msg
 from custody.messages.catalog import flag_name
-from custody.reports import lookup, registers, sweep
+from custody.reports import lookup, registers, shapes, sweep
 
 EXIT_OUT = 3  # `sweep --fail-if-out`: something is out
 
@@ -71,12 +72,14 @@ def _duration(obj: Any, since: str | None, at: str) -> str:
 
 
 def print_sweep(obj: Any, data: dict[str, Any]) -> None:
-    lang = obj.lang
-    counts = "，".join(f"{vocab.LEVEL_BY_SLUG[k].name(lang)} {n}" for k, n in data["counts"].items() if n)
+    lang, tz = obj.lang, obj.tz()
+    counts = listing(
+        (f"{vocab.LEVEL_BY_SLUG[k].name(lang)} {n}" for k, n in data["counts"].items() if n), lang
+    )
     click.echo(
         obj.t(
             "sweep at {at}{where}: {count} out{counts}",
-            at=data["at"],
+            at=shapes.when(data["at"], tz),
             where=Msg(" ({station})", {"station": data["station"]}) if data["station"] else "",
             count=len(data["outstanding"]),
             counts=Msg(" ({counts})", {"counts": counts}) if counts else "",
@@ -90,11 +93,11 @@ def print_sweep(obj: Any, data: dict[str, Any]) -> None:
                 o["title"],
                 o["copy_no"],
                 o["holder"]["name"] if o["holder"] else "",
-                (o["since"] or "")[:16].replace("T", " "),
+                shapes.when(o["since"], tz),
                 _duration(obj, o["since"], data["at"]),
                 o["station"] or "",
                 (obj.t("overdue") + " " if o["overdue"] else "")
-                + "，".join(flag_name(f, lang) for f in o["flags"]),
+                + listing((flag_name(f, lang) for f in o["flags"]), lang),
             )
             for o in data["outstanding"]
         ]
@@ -115,9 +118,14 @@ def print_sweep(obj: Any, data: dict[str, Any]) -> None:
             )
         )
     for s in data["unclosed_safes"]:
-        what = "，".join(flag_name(f, lang) for f in s["flags"])
+        what = listing((flag_name(f, lang) for f in s["flags"]), lang)
         click.echo(
-            obj.t("! {station}: {what} (due by {due})", station=s["station"], what=what, due=s["due"][11:16])
+            obj.t(
+                "! {station}: {what} (due by {due})",
+                station=s["station"],
+                what=what,
+                due=shapes.clock_time(s["due"], tz),
+            )
         )
 
 
@@ -125,7 +133,7 @@ def print_sweep(obj: Any, data: dict[str, Any]) -> None:
 @click.option(
     "--at", "at_text", help="A past moment: ISO 8601 (2026-11-24T17:30) or HH:MM today; default now."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the Sweep JSON (DESIGN.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print the sweep as JSON (docs/closing.md).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print the items out as CSV.")
 @click.option(
     "--fail-if-out", is_flag=True, help=f"Exit {EXIT_OUT} when anything is out (for cron and timers)."
@@ -275,6 +283,12 @@ _COUNT_RESULTS = {
 }
 
 
+_COUNT_SUMMARY = N_(
+    "found {found}, missing {missing}, misplaced {misplaced}, out but seen {out_but_seen}, "
+    "unknown {unknown}, duplicates {duplicates}"
+)
+
+
 def _print_count_details(obj: Any, data: dict[str, Any]) -> None:
     for key, name in _COUNT_RESULTS.items():
         entries = data.get("result", {}).get(key, [])
@@ -318,7 +332,7 @@ def count_show(obj: Any, station: str, as_json: bool) -> None:
             station=st.name,
             state=Msg("open") if data["open"] else Msg("closed"),
             by=data["started_by"],
-            at=data["started_at"],
+            at=shapes.when(data["started_at"], obj.tz()),
             expected=data["expected"],
         )
     )
@@ -328,7 +342,7 @@ def count_show(obj: Any, station: str, as_json: bool) -> None:
             obj.t("seen {seen} items, {unknown} unknown codes", seen=p["seen_items"], unknown=p["unknown"])
         )
     else:
-        click.echo(", ".join(f"{k} {v}" for k, v in data["summary"].items()))
+        click.echo(obj.t(_COUNT_SUMMARY, **{k: v for k, v in data["summary"].items()}))
         _print_count_details(obj, data)
 
 
@@ -399,7 +413,8 @@ def closing_list(
     first = _day(date_from, _today(obj))
     last = _day(date_to, first)
     st = lookup.station(store, station_name) if station_name else None
-    checks = [closing.check_json(c, obj.tz()) for c in closing.closing_checks(store, first, last, st)]
+    tz = obj.tz()
+    checks = [closing.check_json(c, tz) for c in closing.closing_checks(store, first, last, st)]
     q = (
         m.SweepRecord.select()
         .where(m.SweepRecord.day.between(first, last))
@@ -428,10 +443,10 @@ def closing_list(
                     c["day"],
                     c["station"],
                     c["closed_by"],
-                    c["closed_at"][11:16],
+                    shapes.clock_time(c["closed_at"], tz),
                     c["out_count"],
                     c["checked_by"] or "",
-                    (c["checked_at"] or "")[11:16],
+                    shapes.clock_time(c["checked_at"], tz),
                 )
                 for c in checks
             ],
@@ -455,7 +470,7 @@ def closing_list(
                 (
                     r["id"],
                     r["day"],
-                    r["sweep"]["at"][11:16],
+                    shapes.clock_time(r["sweep"]["at"], tz),
                     r["station"] or "",
                     r["kind"],
                     r["outstanding"],
@@ -591,7 +606,9 @@ def register_cmd(
       custody register 借阅 --csv loans.csv
     """
     today = _today(obj)
-    reg = registers.build(obj.store(), kind, _day(date_from, today.replace(day=1)), _day(date_to, today), lang=obj.lang)
+    reg = registers.build(
+        obj.store(), kind, _day(date_from, today.replace(day=1)), _day(date_to, today), lang=obj.lang
+    )
     if as_json:
         _emit(
             {

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from custody.actions import core as actions
+from custody.messages import N_
 from custody.models.core import Item, Person
 from custody.store.core import Store
 
@@ -33,7 +34,7 @@ DOCUMENTS = (
     ("内部通讯录", "internal", "document", 2, "", "县委办公室", ""),
     ("县委办公室公章", "internal", "seal", 1, "", "", ""),
     ("介绍信（空白）", "internal", "letter", 2, "", "县委办公室", ""),
-    ("涉密U盘（机要室）", "secret", "medium", 2, "", "", "long-term"),
+    ("涉密U盘（机要室）", "secret", "medium", 2, "", "", "10y"),
     ("2019年度文书档案", "confidential", "archive", 1, "", "县委办公室", "10y"),
 )
 
@@ -75,66 +76,91 @@ def seed(store: Store) -> Office:
 
 
 def day_script(office: Office, new_codes: list[str]) -> list[tuple[str, str, str, list[str]]]:
-    """A scripted working day: (clock time, heading, station, scanned lines) per scene.
+    """A scripted working day: (clock time, heading's message id, station, scanned lines) per scene.
 
-    The lines are what the scanner reads: badges, item codes, command codes.
+    The lines are what the scanner reads: badges, item codes, command codes. The count at 16:30
+    scans everything that is in the safe, so it finds all of it (what is out is not expected).
     """
     doc = [i.code for i in office.items["关于加强年度保密工作的通知"]]
     top = [i.code for i in office.items["重大项目专题会议纪要"]]
     conf = [i.code for i in office.items["财政预算执行情况报告"]]
     usb = [i.code for i in office.items["涉密U盘（机要室）"]]
     seal = office.items["县委办公室公章"][0].code
+    directory = [i.code for i in office.items["内部通讯录"]]
+    letters = [i.code for i in office.items["介绍信（空白）"]]
     return [
         (
             "08:40",
-            "借阅：李华刷卡，借出机密通知和一份秘密报告",
+            N_("lending: 李华 badges in and borrows the secret notice and a confidential report"),
             "保密室",
             ["S3001", doc[0], conf[0], "CMD-END"],
         ),
-        ("09:05", "拒绝：张伟（许可级别秘密）想借机密通知", "保密室", ["S3002", doc[1], "CMD-END"]),
+        (
+            "09:05",
+            N_("refused: 张伟 (cleared for confidential) asks for the secret notice"),
+            "保密室",
+            ["S3002", doc[1], "CMD-END"],
+        ),
         (
             "09:30",
-            "绝密须领导批准：陈静先被拒绝，王建国在本站刷卡批准后借出",
+            N_(
+                "top secret needs a leader: 陈静 is refused first, then 王建国 approves at the station and she borrows it"
+            ),
             "保密室",
             ["S3003", top[0], "L2001", top[0], "CMD-END"],
         ),
         (
             "10:15",
-            "新收文件当场借出：李华借走今天收到的第1份",
+            N_("just received, lent at once: 李华 takes copy 1 of this morning's document"),
             "保密室",
             ["S3001", new_codes[0], usb[0], "CMD-END"],
         ),
-        ("11:40", "归还：陈静交回绝密纪要（随阅随退）", "保密室", ["S3003", top[0], "CMD-END"]),
+        (
+            "11:40",
+            N_("return: 陈静 brings back the top-secret minutes (read and returned)"),
+            "保密室",
+            ["S3003", top[0], "CMD-END"],
+        ),
         (
             "14:10",
-            "代还（不得代转）：张伟替李华交回秘密报告，接收并留痕",
+            N_("returned by someone else (no hand-on): 张伟 brings back 李华's report, taken in and flagged"),
             "保密室",
             ["S3002", conf[0], "CMD-END"],
         ),
         (
             "14:30",
-            "午后借阅：陈静再借绝密纪要第2份（王建国批准），下班前未还",
+            N_(
+                "afternoon: 陈静 borrows copy 2 of the top-secret minutes (王建国 approves), still out at closing"
+            ),
             "保密室",
             ["S3003", top[1], "L2001", top[1], "CMD-END"],
         ),
-        ("15:30", "公章外借：赵敏借出公章用印", "保密室", ["C1001", seal, "CMD-END"]),
+        ("15:30", N_("the seal goes out: 赵敏 takes the office seal"), "保密室", ["C1001", seal, "CMD-END"]),
         (
             "16:30",
-            "盘点保密室：保密员开始清点，逐件扫描在库物品",
+            N_("count at the safe: the custodian starts a count and scans every item that is in"),
             "保密室",
             [
                 "C1001",
                 "CMD-COUNT-START",
                 doc[1],
                 doc[2],
+                conf[0],
                 conf[1],
                 conf[2],
                 conf[3],
                 top[0],
                 usb[1],
+                *directory,
+                *letters,
                 *new_codes[1:],
                 "CMD-COUNT-END",
             ],
         ),
-        ("17:35", "下班关柜：保密员扫关柜指令，王建国复核", "保密室", ["C1001", "CMD-CLOSE-SAFE", "L2001"]),
+        (
+            "17:35",
+            N_("closing the safe: the custodian scans the close-safe command, 王建国 checks it"),
+            "保密室",
+            ["C1001", "CMD-CLOSE-SAFE", "L2001"],
+        ),
     ]

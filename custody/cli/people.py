@@ -200,7 +200,7 @@ def station_list(obj, as_json: bool) -> None:
                     d["name"],
                     vocab.STATION_KIND_BY_SLUG[d["kind"]].name(obj.lang),
                     d["token_hint"] or obj.t("revoked"),
-                    d["token_created_at"] or "",
+                    shapes.when(d["token_created_at"], obj.tz()),
                 )
                 for d in data
             ],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 
 def width(text: str) -> int:
@@ -26,3 +26,8 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     ]
     lines += ["  ".join(pad(c, widths[i]) for i, c in enumerate(row)).rstrip() for row in cells]
     return "\n".join(lines)
+
+
+def listing(parts: Iterable[str], lang: str) -> str:
+    """Words listed in a line: `绝密 1，机密 3` in Chinese, `Top secret 1, Secret 3` in English."""
+    return ("，" if lang == "zh" else ", ").join(parts)

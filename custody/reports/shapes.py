@@ -1,4 +1,4 @@
-"""The JSON shapes of DESIGN.md: item, person, event."""
+"""The JSON shapes of DESIGN.md (item, person, event), and the one way a time is shown to a person."""
 
 from __future__ import annotations
 
@@ -13,11 +13,28 @@ from custody.models.core import Item, Person
 from custody.reports import lookup
 from custody.store.core import Store
 
+TIME_FORMAT = "%Y-%m-%d %H:%M"  # what a person reads: the office's local time, to the minute
+
 
 def iso(value: datetime | None, tz: ZoneInfo | None = None) -> str | None:
+    """For machines (JSON): ISO 8601 with its offset, to the second."""
     if value is None:
         return None
     return (value.astimezone(tz) if tz else value).isoformat(timespec="seconds")
+
+
+def when(value: datetime | str | None, tz: ZoneInfo, fmt: str = TIME_FORMAT) -> str:
+    """For people (tables, messages, registers): `2026-12-01 15:52` in the office's time zone
+    (the `timezone` setting); a stored ISO text is read first; "" for none."""
+    if value is None or value == "":
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(tz).strftime(fmt)
+
+
+def clock_time(value: datetime | str | None, tz: ZoneInfo) -> str:
+    """Only the time of day (`15:52`), where the day is said already."""
+    return when(value, tz, "%H:%M")
 
 
 def person_json(
