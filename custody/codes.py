@@ -63,7 +63,7 @@ def check_item_code(code: str) -> str:
         )
     if text.startswith("99") or not damm_valid(text):
         raise InvalidInput(
-            "item code {code!r} fails its check digit: mistyped or misread, scan again", code=code
+            "item code {code!r} fails its check digit: misread or mistyped, scan again", code=code
         )
     return text
 

@@ -30,7 +30,7 @@ from PIL import Image
 
 from custody import vocab
 from custody.errors import InvalidInput
-from custody.messages import DEFAULT_LANG, N_, Msg, translate
+from custody.messages import N_, Msg, listed, translate
 from labels.bars import Bars, fit_bars
 from labels.code128 import modules
 from labels.fonts import Fonts, default_fonts
@@ -105,16 +105,6 @@ class LabelTooSmall(InvalidInput):
     """A label whose marking and copy number cannot be set at the smallest type on its size."""
 
 
-@dataclass(frozen=True)
-class _Names(Msg):
-    """Names listed as the reader's language lists them: `a、b` in Chinese, `a, b` in English."""
-
-    names: tuple[str, ...] = ()
-
-    def render(self, lang: str = DEFAULT_LANG) -> str:
-        return (", " if lang == "en" else "、").join(self.names)
-
-
 def _margin_mm(size: LabelSize) -> float:
     return min(1.5, max(0.8, 0.05 * min(size.width_mm, size.height_mm)))
 
@@ -167,7 +157,7 @@ def marking_problem(
         markings=markings,
         need=need,
         have=have,
-        fit=_Names("", {}, tuple(fit)),
+        fit=listed(fit),
     )
 
 

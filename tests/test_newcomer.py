@@ -176,3 +176,40 @@ def test_one_wording_for_a_mistyped_code():
     """`可能输错或扫错` and `可能扫错或输错` said the same thing two ways."""
     texts = "".join(p.read_text(encoding="utf-8") for p in PO_DIR.glob("*.po"))
     assert "可能扫错或输错" in texts and "可能输错或扫错" not in texts
+
+
+def test_serve_on_a_port_in_use_names_the_port(home):
+    """`custody serve` on a taken port said only `Address already in use`."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [CUSTODY, "--home", str(home), "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"custody: 无法在 127.0.0.1 的端口 {port} 上监听：Address already in use（是否被其他程序占用？请用 --port 另选端口）"
+    ]
+
+
+def test_log_lines_are_stamped_in_the_office_time_zone():
+    """The access log was in UTC while everything else showed +08:00."""
+    import logging
+    from zoneinfo import ZoneInfo
+
+    from custody.cli.main import OfficeTimeFormatter
+
+    record = logging.LogRecord("web.access", logging.INFO, __file__, 1, "GET /", None, None)
+    record.created = datetime(2026, 12, 1, 7, 52, 3).replace(tzinfo=ZoneInfo("UTC")).timestamp()
+    try:
+        OfficeTimeFormatter.use(ZoneInfo("Asia/Shanghai"))
+        line = OfficeTimeFormatter("%(asctime)s %(message)s").format(record)
+    finally:
+        OfficeTimeFormatter.tz = None
+    assert line == "2026-12-01 15:52:03+0800 GET /"

@@ -51,6 +51,7 @@ from granian.server.common import WORKERS_METHODS
 from granian.server.mp import MPServer, WorkerProcess
 from granian.wsgi import _callback_wrapper
 
+from custody.errors import CustodyError
 from custody.store.core import Store
 from web.app import ApiApp, make_app
 
@@ -95,6 +96,22 @@ def reserve(host: str, port: int) -> tuple[str, int, socket.socket]:
     family, kind, proto, _, address = socket.getaddrinfo(
         host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
+    if port:  # SO_REUSEPORT would share a port another server holds: first make sure nobody does
+        probe = socket.socket(family, kind, proto)
+        try:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                probe.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            probe.bind(address)
+        except OSError as exc:
+            raise CustodyError(
+                "cannot listen on {host} port {port}: {reason} (another program uses it? choose one with --port)",
+                host=host,
+                port=port,
+                reason=exc.strerror or str(exc),
+            ) from None
+        finally:
+            probe.close()
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -187,10 +204,16 @@ def _log_config() -> dict[str, Any]:
     """granian's loggers into this process's root handler (stderr), so stdout carries only the
     "serving on" line; set again in every worker."""
     root = logging.getLogger()
+    # the entry point's formatter (the CLI's stamps lines in the office's time zone), else the plain one
+    formatter = (
+        type(root.handlers[0].formatter)
+        if root.handlers and root.handlers[0].formatter
+        else logging.Formatter
+    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "formatters": {"plain": {"()": formatter, "fmt": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
         "handlers": {
             "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
         },

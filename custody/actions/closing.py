@@ -17,7 +17,7 @@ from custody.actions.outcome import Outcome
 from custody.closing.workdays import Calendar
 from custody.errors import Refused
 from custody.ledger import chain as ledger
-from custody.messages import Msg
+from custody.messages import Msg, listed
 from custody.models.closing import ClosingCheck, SweepRecord
 from custody.models.core import Person, Station, to_text
 from custody.reports import sweep
@@ -127,7 +127,10 @@ def close_safe(store: Store, station: Station, person: Person, actor: str) -> Ou
         )
     at = now.astimezone(ZoneInfo(settings.get(store, "timezone"))).strftime("%H:%M")
     if items:
-        listed = "、".join(f"{o['title']}（{o['code']}，{o['holder']}）" for o in items[:LISTED])
+        listed_items = listed(
+            Msg("{title} ({code}, {holder})", {"title": o["title"], "code": o["code"], "holder": o["holder"]})
+            for o in items[:LISTED]
+        )
         more = (
             Msg(" and {rest} more ({total} in all)", {"rest": len(items) - LISTED, "total": len(items)})
             if len(items) > LISTED
@@ -140,7 +143,7 @@ def close_safe(store: Store, station: Station, person: Person, actor: str) -> Ou
                 "person": person.name,
                 "at": at,
                 "n": len(items),
-                "listed": listed,
+                "listed": listed_items,
                 "more": more,
             },
         )

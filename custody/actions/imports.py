@@ -8,7 +8,7 @@ from typing import Any
 from custody.actions.items import item_facts, receive
 from custody.actions.loans import set_state
 from custody.actions.people import person_facts
-from custody.actions.refusals import record_refusal
+from custody.actions.refusals import record_refusal, shown_params
 from custody.errors import InvalidInput, Refused
 from custody.ledger import chain as ledger
 from custody.models.core import Item, Person, to_text
@@ -58,7 +58,9 @@ def record_loan(
             )
             raise Refused(out.msg, reason=decision.reason, rule=decision.rule)
         if since > now:
-            raise InvalidInput("loan time {since} is in the future", since=since.isoformat())
+            raise InvalidInput(
+                "loan time {since} is in the future", since=shown_params(store, {"since": since})[1]["since"]
+            )
         ledger.append(
             store,
             "loan_recorded",

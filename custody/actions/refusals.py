@@ -15,7 +15,7 @@ from custody.rules.facts import Refusal
 from custody.store.core import Store
 
 
-def _shown(store: Store, params: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+def shown_params(store: Store, params: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
     """The values as the ledger keeps them (ISO 8601 times) and as a person reads them
     (times in the office's time zone, `2026-12-01 15:52`): rules hand times over as datetimes."""
     if not any(isinstance(v, datetime) for v in params.values()):
@@ -42,7 +42,7 @@ def record_refusal(
     if that transaction is rolled back, the same event is written again on its own
     (`store.keep_on_rollback`), so a refusal is never lost with the work it refused."""
     at = store.now()
-    kept, shown = _shown(store, refusal.params)
+    kept, shown = shown_params(store, refusal.params)
     data = {"action": action, "reason": refusal.reason, "params": kept}
     if refusal.rule:  # the office rule applied, for the violations list (P24)
         data["rule"] = refusal.rule

@@ -120,6 +120,9 @@ def serve(
     if access_log:
         logging.getLogger("web").setLevel(logging.INFO)
     logging.getLogger("web.server").setLevel(logging.INFO)
+    from custody.cli.main import OfficeTimeFormatter
+
+    OfficeTimeFormatter.use(obj.tz())  # the access log in the office's time zone
     obj.store().close()  # opened to check the database; every worker opens its own after the fork
     if tls_cert is None and not _is_loopback(host):
         click.echo(

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from custody import settings, vocab
 from custody.actions import core as actions
+from custody.actions.refusals import shown_params
 from custody.errors import InvalidInput, NotFound
 from custody.importer.read import IGNORED, _cell, _norm, find_header, read_table
 from custody.messages import Msg, joined
@@ -259,7 +260,7 @@ def _check_home(ctx: _Context, r: _Row) -> None:
             ReceiveFacts(r.level.slug, r.kind, r.station.name, r.station.kind)
         )
         if isinstance(decision, Refusal):
-            r.bad(catalog_text(decision.reason, **decision.params))
+            r.bad(catalog_text(decision.reason, **shown_params(ctx.store, decision.params)[1]))
 
 
 def _check_people(ctx: _Context, r: _Row) -> None:
@@ -286,7 +287,7 @@ def _check_holder(ctx: _Context, r: _Row) -> None:
         if r.level is not None:
             refusal = loan_refusal(ctx.store, r, found)
             if refusal is not None:
-                r.bad(catalog_text(refusal.reason, **refusal.params))
+                r.bad(catalog_text(refusal.reason, **shown_params(ctx.store, refusal.params)[1]))
     if r.text.get("lent_on"):
         try:
             lent_day = parse_day(r.values["lent_on"])

@@ -66,6 +66,24 @@ def joined(parts: Iterable[Msg]) -> Msg:
     return parts[0] if len(parts) == 1 else Joined("", {}, parts)
 
 
+@dataclass(frozen=True)
+class Listed(Msg):
+    """Names or messages listed as the reader's language lists them: `a、b` in Chinese, `a, b` in English."""
+
+    parts: tuple[Msg | str, ...] = ()
+
+    def render(self, lang: str = DEFAULT_LANG) -> str:
+        return list_separator(lang).join(render(p, lang) for p in self.parts)
+
+
+def listed(parts: Iterable[Msg | str]) -> Msg:
+    return Listed("", {}, tuple(parts))
+
+
+def list_separator(lang: str) -> str:
+    return ", " if lang == "en" else "、"
+
+
 def render(message: Msg | str, lang: str = DEFAULT_LANG) -> str:
     """A message in `lang`; a plain string (already rendered, or data) is shown as it is."""
     return message.render(lang) if isinstance(message, Msg) else message

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from custody.errors import InvalidInput
-from custody.messages import DEFAULT_LANG, Msg
+from custody.messages import listed
 from devices.layouts import layout_named
 
 DEFAULT = "default"
@@ -31,16 +31,6 @@ class Profile:
     layout: str = ""  # keyboard layout in keyboard-wedge mode; '' leaves the default (us)
 
 
-@dataclass(frozen=True)
-class _Names(Msg):
-    """Names listed as the reader's language lists them: `a、b` in Chinese, `a, b` in English."""
-
-    names: tuple[str, ...] = ()
-
-    def render(self, lang: str = DEFAULT_LANG) -> str:
-        return (", " if lang == "en" else "、").join(self.names)
-
-
 def profile_names() -> list[str]:
     """The shipped profiles, sorted."""
     return sorted(
@@ -54,9 +44,7 @@ def load_profile(name: str = DEFAULT) -> Profile:
     """The profile called `name`; raises InvalidInput naming the known ones."""
     names = profile_names()
     if name not in names:
-        raise InvalidInput(
-            "no scanner profile {name!r}; known: {names}", name=name, names=_Names("", {}, tuple(names))
-        )
+        raise InvalidInput("no scanner profile {name!r}; known: {names}", name=name, names=listed(names))
     data = json.loads(resources.files(__name__).joinpath(f"{name}.json").read_text(encoding="utf-8"))
     return parse_profile(name, data)
 
