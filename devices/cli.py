@@ -232,6 +232,11 @@ Example:
     "--token-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the token from a file."
 )
 @click.option(
+    "--ca",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CA certificate (PEM) an https --server must be signed by (custody serve --tls-cert).",
+)
+@click.option(
     "--serial", "serial_dev", metavar="DEV", help="Serial line scanner: path or pyserial URL (spy://…)."
 )
 @click.option(
@@ -283,6 +288,7 @@ def agent_command(
     server: str,
     token: str | None,
     token_file: Path | None,
+    ca: str | None,
     serial_dev: str | None,
     evdev_dev: str | None,
     rfid_dev: str | None,
@@ -344,6 +350,7 @@ def agent_command(
                 backoff=backoff,
                 lang=lang,
                 answer_lang=_chosen_lang(ctx),
+                ca=ca,
             )
             _report_left(left)
             return
@@ -381,6 +388,7 @@ def agent_command(
             backoff=backoff,
             lang=lang,
             answer_lang=_chosen_lang(ctx),
+            ca=ca,
         )
         log.info("agent for station %s reads %s and sends to %s", station, device, server)
         stop = threading.Event()
@@ -441,6 +449,11 @@ Example:
     "--token-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the token from a file."
 )
 @click.option(
+    "--ca",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CA certificate (PEM) an https --server must be signed by (custody serve --tls-cert).",
+)
+@click.option(
     "--script", type=click.File("r", encoding="utf-8"), help="Read codes from FILE instead of stdin."
 )
 @click.option("--rfid", is_flag=True, help="Emulate an RDM6300 RFID reader (lines are 10-hex-digit tag ids).")
@@ -466,6 +479,7 @@ def emulate_command(
     server: str | None,
     token: str | None,
     token_file: Path | None,
+    ca: str | None,
     script: TextIO | None,
     rfid: bool,
     terminator: str,
@@ -511,6 +525,7 @@ def emulate_command(
             backoff=backoff,
             lang=_lang(ctx),
             answer_lang=_chosen_lang(ctx),
+            ca=ca,
             settle_timeout=settle,
         )
     _report_left(left)

@@ -48,11 +48,16 @@ class ServiceClient:
         timeout: tuple[float, float] = (3.05, 15.0),
         session: requests.Session | None = None,
         lang: str | None = None,
+        ca: str | None = None,
     ) -> None:
-        """`lang`: ask for the answers in this language (Accept-Language), else the service's setting."""
+        """`lang`: ask for the answers in this language (Accept-Language), else the service's setting.
+        `ca`: a CA certificate file (PEM) that an https service's certificate must be signed by
+        (`custody serve --tls-cert`); else the system's trusted roots."""
         self.server = server.rstrip("/")
         self.timeout = timeout
         self.session = session or requests.Session()
+        if ca:
+            self.session.verify = ca
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.session.headers["User-Agent"] = "custody-agent"
         if lang:

@@ -198,6 +198,7 @@ def run_emulation(
     settle_timeout: float = 30.0,
     wall_clock: Callable[[], str] | None = None,
     answer_lang: str | None = None,
+    ca: str | None = None,
 ) -> int:
     """Scan each step's code through a pty and the real serial driver and agent.
 
@@ -228,6 +229,7 @@ def run_emulation(
             lang=lang,
             wall_clock=wall_clock,
             answer_lang=answer_lang,
+            ca=ca,
         )
         station.start()
         try:

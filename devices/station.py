@@ -133,6 +133,7 @@ class StationAgent:
         lang: str = "zh",
         wall_clock: Callable[[], str] | None = None,
         answer_lang: str | None = None,
+        ca: str | None = None,
     ) -> None:
         beep = load_profile(profile)
         self.spool = Spool(spool_path)
@@ -140,7 +141,7 @@ class StationAgent:
             self.spool.prune()
             self.agent = Agent(
                 self.spool,
-                ServiceClient(server, token, lang=answer_lang),
+                ServiceClient(server, token, lang=answer_lang, ca=ca),
                 backoff=backoff,
                 dedup_window=dedup_window,
                 lang=lang,

@@ -119,7 +119,7 @@ class Service:
 
 @pytest.fixture
 def service(office: Office) -> Iterator[Service]:
-    """A real waitress server on a free port, in a thread of this process, on the office's store."""
+    """A real granian server on a free port, run from this process, on the office's store."""
     from web.server import start_in_thread
 
     running = start_in_thread(office.store, "127.0.0.1", 0, threads=8)

@@ -193,7 +193,7 @@ def test_chunked_body_over_16_kib_is_413(c: Client, service: Service) -> None:
 
 
 def test_body_beyond_the_servers_hard_limit_is_413(c: Client) -> None:
-    """Over 64 KiB waitress refuses it before the app sees it (plain text): still 413, never read whole."""
+    """Far over the body limit: still the 413, never read whole."""
     r = c.post("/api/v1/scans", data=b"x" * (70 * 1024), headers={"Content-Type": "application/json"})
     assert r.status_code == 413
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import socket
 import ssl
+import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlparse
@@ -216,3 +219,34 @@ def test_serving_on_ipv6_loopback_does_not_warn(live_office: Office, serve_proce
     assert url.startswith("http://[::1]:")
     assert serve_process.stop() == 0
     assert not any("TLS" in line for line in serve_process.stderr_lines)
+
+
+def test_the_agent_verifies_a_tls_service_with_its_ca(live_office: Office, tmp_path: Path) -> None:
+    """Station tokens never cross the network in clear: the agent talks https to `serve --tls-cert` and
+    checks the certificate against `--ca` (without it, an unknown certificate is refused)."""
+    cert, key = self_signed(tmp_path)
+    serve = ServeProcess(
+        live_office.home, args=["--tls-cert", str(cert), "--tls-key", str(key)], ca=str(cert)
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")}
+    custody = str(Path(sys.executable).with_name("custody"))
+
+    def agent(*extra: str, spool: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [custody, "--lang", "en", "agent", "--station", "保密室", "--server", url, "--emulate",
+             "--token", live_office.tokens["保密室"], "--spool", str(tmp_path / spool), *extra,
+             "--retry-initial", "0.1", "--retry-max", "0.2"],
+            input="B001\n", capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+
+    try:
+        url = serve.start()
+        trusted = agent("--ca", str(cert), spool="a.db")
+        assert trusted.returncode == 0, trusted.stderr
+        assert trusted.stdout.splitlines()[0].startswith("badge ")
+        assert "--ca" in agent("--ca", str(tmp_path / "missing.pem"), spool="b.db").stderr
+        assert serve.stop() == 0
+    finally:
+        if serve.proc is not None and serve.proc.poll() is None:
+            serve.proc.kill()
+            serve.proc.wait(10)
