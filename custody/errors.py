@@ -9,9 +9,8 @@ JSON error shape.
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
+from typing import Any
 
 from custody.messages import Msg
 

@@ -36,6 +36,13 @@ def _seconds(v: Any) -> int:
     return n
 
 
+def _days(v: Any) -> int:
+    n = int(v)
+    if not 0 <= n <= 365:
+        raise ValueError("0–365")
+    return n
+
+
 def _lang(v: Any) -> str:
     if v not in ("zh", "en"):
         raise ValueError("zh, en")
@@ -151,6 +158,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any], str]] = {
     "closing_time": ("17:30", _hhmm, N_("time items must be back by (local time)")),
     "reading_limit_minutes": (120, _minutes, N_("reading limit for top-secret documents (minutes)")),
     "session_timeout_seconds": (120, _seconds, N_("station session timeout (seconds)")),
+    "due_back_ahead_days": (
+        7,
+        _days,
+        N_("days ahead an item due back to its issuer is listed in the sweep (P17)"),
+    ),
     "language": ("zh", _lang, N_("interface language")),
     "timezone": ("Asia/Shanghai", _tz, N_("time zone")),
     "unit_name": ("", _text, N_("name of the unit (on labels and registers)")),

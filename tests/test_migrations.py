@@ -24,6 +24,10 @@ from custody.store.db import open_database
 RELEASED = {
     "0001.sqlite.sql": "1ac9fd20ea43fce2f26b0f872d226bd7af5e0fb25297c00ec2a94e157d7a27ef",
     "0001.postgresql.sql": "f64495e2181253a005a04a72e71eb7c72aeec09d28c6d7e07069463ae1ec8ad4",
+    "0002.sqlite.sql": "90c70b5e5125fc605dd3af6d343342e0824d87c1954b99acbf907ff1993f43a6",
+    "0002.postgresql.sql": "ac9c611754c80e344b3e0c7a893f56e9030c5294ebea829ab94bdd32db40664f",
+    "0003.sqlite.sql": "c99699efb11a4f45318a9b417b7969075d1efd48b81245b98279e8333d23e353",
+    "0003.postgresql.sql": "90161c5e8cc867de500849ce636b6474c2cc730e099c96f9cbe9c697e03eacea",
 }
 
 

@@ -51,6 +51,36 @@ def test_receipts_one_row_per_receipt_with_copy_range(office):
     )
 
 
+def test_receipts_show_codes_only_where_they_mean_something(office):
+    """Issue 17: the 收文登记簿 showed random item codes as a range (`686825971164…282004047693`),
+    which says nothing; the copy numbers say the range, and a few codes are listed each."""
+    office.at("11:00")
+    actions.receive(office.store, title="大批来文", level="internal", copies=6, actor="test")
+    reg = registers.build(office.store, "收文", DAY, DAY)
+    rows = {r["title"]: r for r in reg.rows}
+    three = rows["年度工作要点"]
+    assert "…" not in three["codes"] and len(three["codes"].split("、")) == 3
+    assert all(len(c) == 12 and c.isdigit() for c in three["codes"].split("、"))
+    assert rows["大批来文"]["copy_nos"] == "000001–000006"
+    assert rows["大批来文"]["codes"] == "每份一码，共6个（custody item list）"
+
+
+def test_pdf_cells_never_break_a_time():
+    """Issue 17: register PDFs broke a time across lines (`2026-12-01 15:` / `45`)."""
+    from labels.fonts import default_fonts
+    from labels.register_pdf import TEXT_PX, wrap
+
+    font = default_fonts().sans_font(TEXT_PX)
+    for text in ("2026-12-01 15:45", "借出 2026-12-01 15:45 归还", "000001–000003"):
+        for width in range(int(font.getlength("0000")), int(font.getlength(text)) + 2, 3):
+            lines = wrap(text, font, width)
+            assert all(font.getlength(line) <= width for line in lines if len(line) > 1)
+            for whole in ("15:45", "2026-12-01", "000001–", "000003"):
+                if whole in text and font.getlength(whole) <= width:
+                    assert any(whole in line for line in lines), (width, lines)
+    assert wrap("关于加强保密工作", font, int(font.getlength("关于加"))) == ["关于加", "强保密", "工作"]
+
+
 def test_loans_pair_each_loan_with_its_return(office):
     office.at("10:00")
     office.lend(office.secret[0], "zhang")
@@ -103,7 +133,7 @@ def test_closing_counts_and_sweeps_registers(office):
 
 def test_unknown_register_and_reversed_dates(office):
     with pytest.raises(InvalidInput) as err:
-        registers.build(office.store, "copies", DAY, DAY)
+        registers.build(office.store, "stamps", DAY, DAY)  # no such register
     assert "receipts" in err.value.message("en")
     with pytest.raises(InvalidInput):
         registers.build(office.store, "loans", DAY, DAY - timedelta(days=1))
@@ -221,7 +251,7 @@ def test_cli_register_and_review(tmp_path):
         pdf, csv_file = tmp_path / "r.pdf", tmp_path / "r.csv"
         done = run_cli(office, "register", "loans", "--from", day, "--pdf", str(pdf), "--csv", str(csv_file))
         assert done.exit_code == 0 and pdf.read_bytes().startswith(b"%PDF") and csv_file.exists()
-        assert run_cli(office, "register", "copies").exit_code == 1
+        assert run_cli(office, "register", "copies").exit_code == 0  # issue 13: the copies register exists
         assert "没有保密期限届满" in run_cli(office, "review").stdout
         listed = json.loads(run_cli(office, "review", "--as-of", "2040-01-01", "--json").stdout)
         assert {i["title"] for i in listed} == {"年度工作要点"}
@@ -247,7 +277,7 @@ def test_a_register_in_english(office):
     )
     assert reg.headings("zh")[4] == "密级"
     with pytest.raises(InvalidInput) as err:
-        registers.build(office.store, "copies", DAY, DAY)
+        registers.build(office.store, "stamps", DAY, DAY)  # no such register
     assert "receipts（收文登记簿）" in err.value.message("zh")
     assert "receipts (Register of receipts)" in err.value.message("en")
 

@@ -7,7 +7,6 @@ import pytest
 from core_support import wait_for
 
 from custody.actions import core as actions
-from custody.models.core import Event
 
 
 def test_serve_records_the_sweep_once_closing_time_has_passed(live_office, serve_process):
@@ -24,9 +23,9 @@ def test_serve_records_the_sweep_once_closing_time_has_passed(live_office, serve
 
     def recorded() -> bool:
         store.db.close()
-        return Event.select().where(Event.kind == "sweep_recorded").count() > 0
+        return store.m.Event.select().where(store.m.Event.kind == "sweep_recorded").count() > 0
 
     wait_for(recorded, timeout=30, what="the automatic sweep record")
     assert serve_process.stop() == 0
-    rows = list(Event.select().where(Event.kind == "sweep_recorded"))
+    rows = list(store.m.Event.select().where(store.m.Event.kind == "sweep_recorded"))
     assert sorted(r.station for r in rows) == sorted(live_office.tokens)  # one record per station and day

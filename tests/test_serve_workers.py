@@ -19,8 +19,6 @@ from conftest import Client, Office, ServeProcess, new_id, open_live_office
 from core_support import BACKENDS, wait_for
 
 from custody.ledger.verify import verify
-from custody.models.core import Event, Item
-from custody.models.scan import Scan
 from custody.store.db import LOCK_SUFFIX, writing
 
 
@@ -90,11 +88,11 @@ def test_workers_share_sessions_and_the_ledger_under_load(
         t.join(120)
     assert not failures
     assert serve_process.stop() == 0
-    assert Event.select().where(Event.kind == "checked_out").count() == 5 * (
+    assert o.store.m.Event.select().where(o.store.m.Event.kind == "checked_out").count() == 5 * (
         len(o.secret) + len(o.confidential)
     )
-    assert Item.select().where(Item.status == "out").count() == 0
-    assert verify().ok
+    assert o.store.m.Item.select().where(o.store.m.Item.status == "out").count() == 0
+    assert verify(o.store).ok
 
 
 @pytest.fixture(params=BACKENDS)
@@ -133,10 +131,15 @@ def test_one_scan_posted_at_once_to_every_worker_is_recorded_once(any_live_offic
         if serve.proc is not None and serve.proc.poll() is None:
             serve.proc.kill()
             serve.proc.wait(10)
-    assert Event.select().where((Event.kind == "checked_out") & (Event.item == o.secret[0])).count() == 1
-    assert Scan.select().where(Scan.scan_id == sid).count() == 1
+    assert (
+        o.store.m.Event.select()
+        .where((o.store.m.Event.kind == "checked_out") & (o.store.m.Event.item == o.secret[0]))
+        .count()
+        == 1
+    )
+    assert o.store.m.Scan.select().where(o.store.m.Scan.scan_id == sid).count() == 1
     assert not any("Traceback" in line for line in serve.stderr_lines)
-    assert verify().ok
+    assert verify(o.store).ok
 
 
 def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(
@@ -170,8 +173,8 @@ def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(
 
     assert serve_process.stop(signal.SIGTERM) == 0
     assert not any(alive(pid) for pid in now)
-    assert Scan.select().count() == 2
-    assert verify().ok
+    assert o.store.m.Scan.select().count() == 2
+    assert verify(o.store).ok
 
 
 def test_workers_that_cannot_start_give_up_with_one_line(tmp_path: Path) -> None:

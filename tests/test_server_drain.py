@@ -11,7 +11,6 @@ from conftest import Client, Office, new_id
 from core_support import wait_for
 
 from custody.cli.serve import wait_healthy
-from custody.models.scan import Scan
 from web.server import start_in_thread
 
 
@@ -44,4 +43,4 @@ def test_a_scan_in_flight_at_stop_is_committed_and_answered(office: Office) -> N
     assert stopped.is_set()
     (r,) = answers
     assert r.status_code == 200 and r.json()["outcome"] == "badge"
-    assert Scan.get(Scan.scan_id == sid).outcome == "badge"
+    assert office.store.m.Scan.get(office.store.m.Scan.scan_id == sid).outcome == "badge"

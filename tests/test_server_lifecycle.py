@@ -14,8 +14,6 @@ import requests
 from conftest import SERVE_BOOT, Client, Office, ServeProcess, new_id
 
 from custody.ledger.verify import verify
-from custody.models.core import Event
-from custody.models.scan import Scan
 
 
 def test_serve_help_has_an_example() -> None:
@@ -61,8 +59,8 @@ def test_sessions_and_answers_survive_a_restart(live_office: Office, serve_proce
     second = c.scan(o.secret[1])  # the session opened before the restart is still open
     assert second["outcome"] == "checked_out" and second["person"]["badge"] == "B001"
     assert serve_process.stop(signal.SIGINT) == 0
-    assert Event.select().where(Event.kind == "checked_out").count() == 2
-    assert verify().ok
+    assert o.store.m.Event.select().where(o.store.m.Event.kind == "checked_out").count() == 2
+    assert verify(o.store).ok
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -100,7 +98,7 @@ def test_stopping_under_load_loses_no_acknowledged_scan(
     for t in threads:
         t.join(60)
     assert not failures
-    stored = {s.scan_id for s in Scan.select(Scan.scan_id)}
+    stored = {s.scan_id for s in o.store.m.Scan.select(o.store.m.Scan.scan_id)}
     assert set(acknowledged) <= stored
     assert "stopped" in serve_process.stderr_lines[-1]
 

@@ -8,6 +8,7 @@ service accepts.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from custody import vocab
@@ -411,6 +412,8 @@ def _paths() -> dict[str, Any]:
 
 
 def spec() -> dict[str, Any]:
+    from web import lifecycle_api
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -425,8 +428,15 @@ def spec() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "security": [{"stationToken": []}],
         "components": {
-            "schemas": SCHEMAS,
-            "securitySchemes": {"stationToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": {**SCHEMAS, **lifecycle_api.SCHEMAS},
+            "securitySchemes": {
+                "stationToken": {"type": "http", "scheme": "bearer"},
+                "adminToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "the service's admin token",
+                },
+            },
         },
-        "paths": _paths(),
+        "paths": {**_paths(), **lifecycle_api.openapi_paths(sys.modules[__name__])},
     }

@@ -32,12 +32,30 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 MAX_OFFSET = 10**9
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _refusing_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object hook for json.loads: a key given twice (`{"code": "A", "code": "B"}`) is refused,
+    since two readers of the body could each take another of its values."""
+    value: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in value:
+            raise _DuplicateKey(key)
+        value[key] = item
+    return value
+
+
 def json_object(raw: bytes) -> dict[str, Any]:
-    """The body as a JSON object."""
+    """The body as a JSON object (no key given twice, at any depth)."""
     if not raw.strip():
         raise InvalidInput("the body is empty: a JSON object is expected")
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, object_pairs_hook=_refusing_duplicates)
+    except _DuplicateKey as dup:
+        raise InvalidInput("the key {key!r} appears more than once in the body", key=dup.key) from None
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise InvalidInput("the body is not valid JSON") from None
     if not isinstance(value, dict):

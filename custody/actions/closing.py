@@ -6,6 +6,7 @@ One function per action, one transaction each; the decisions are `custody.rules.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from custody import settings
 from custody.actions import core as actions_core
 from custody.actions.outcome import Outcome
 from custody.closing.workdays import Calendar
-from custody.errors import Refused
+from custody.errors import CustodyError, Refused
 from custody.ledger import chain as ledger
 from custody.messages import Msg, listed
 from custody.models.closing import ClosingCheck, SweepRecord
@@ -24,6 +25,8 @@ from custody.reports import sweep
 from custody.rules import closing as rules
 from custody.rules.facts import Refusal
 from custody.store.core import Store
+
+log = logging.getLogger(__name__)
 
 LISTED = 5  # items named in the close-safe answer
 
@@ -67,7 +70,7 @@ def record_sweep(
                     "unclosed_safes": [f.station for f in s.safes],
                 },
             )
-            return m.SweepRecord.create(  # type: ignore[no-any-return]
+            record: SweepRecord = m.SweepRecord.create(
                 station=station.id if station else None,
                 kind=kind,
                 day=day,
@@ -84,6 +87,22 @@ def record_sweep(
         if auto_key is not None:  # another service instance stored it first
             return None
         raise
+    sign_checkpoint(store)
+    return record
+
+
+def sign_checkpoint(store: Store) -> None:
+    """After a sweep record is committed: a signed checkpoint of the ledger head, kept under the
+    home (`store.checkpoints`) and sent with the record's notification. Inside an enclosing
+    transaction nothing is signed yet (the head is not committed); a store that knows no home
+    signs nothing. A checkpoint that cannot be written is logged: the record stands."""
+    keeper = store.checkpoints
+    if keeper is None or store.db.in_transaction():
+        return
+    try:
+        keeper.checkpoint(store)
+    except (CustodyError, OSError) as exc:
+        log.error("no checkpoint written after the sweep record: %s", exc)
 
 
 def _refused(

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from zoneinfo import ZoneInfo
 
-from custody import codes, vocab
+from custody import codes, settings, vocab
+from custody.actions import limits
 from custody.actions.refusals import record_refusal
 from custody.errors import Conflict, InvalidInput, Refused
 from custody.ledger import chain as ledger
+from custody.messages import Msg
 from custody.models.core import Item, Station
 from custody.reports import lookup
+from custody.rules import lifecycle
 from custody.rules.facts import ItemFacts, ReceiveFacts, Refusal
 from custody.rules.receive import decide_receive
 from custody.store.core import Store
@@ -61,6 +66,8 @@ def receive(
     scope: list[str] | None = None,
     received_by: str | None = None,
     brought_by: str | None = None,
+    no_copy: bool = False,
+    due_back: date | None = None,
     actor: str,
 ) -> list[Item]:
     """P1–P3: register N copies, each its own item with its own code and copy number.
@@ -70,6 +77,11 @@ def receive(
     title = title.strip()
     if not title:
         raise InvalidInput("the title may not be empty")
+    limits.check("title", title, limits.TITLE)
+    limits.check("doc_no", doc_no.strip(), limits.DOC_NO)
+    limits.check("issuer", issuer.strip(), limits.ISSUER)
+    for entry in scope or ():
+        limits.check("dept", entry.strip(), limits.DEPT)
     lv = vocab.level(level)
     kd = vocab.kind(kind)
     per = vocab.period(period, lv)
@@ -83,6 +95,11 @@ def receive(
         by = lookup.person_by_badge(store, received_by) if received_by else None
         brought = lookup.person_by_badge(store, brought_by) if brought_by else None
         decision = decide_receive(ReceiveFacts(lv.slug, kd.slug, st.name, st.kind))
+        if not isinstance(decision, Refusal):  # P4 the legal maximum of a period, P17 a due date ahead
+            today = store.now().astimezone(ZoneInfo(settings.get(store, "timezone"))).date()
+            decision = lifecycle.period_refusal(lv.slug, per.spec, today) or decision
+            if due_back is not None:
+                decision = lifecycle.due_back_valid(due_back, today) or decision
         if isinstance(decision, Refusal):
             out = record_refusal(store, "receive", decision, actor=actor, station=st.name)
             raise Refused(out.msg, reason=decision.reason, rule=decision.rule)
@@ -123,6 +140,8 @@ def receive(
                 received_at=now,
                 status="in",
                 location=st,
+                no_copy=no_copy,
+                due_back=due_back,
             )
             m.Tag.create(code=code, kind="item-barcode", item=it)
             ledger.append(
@@ -145,10 +164,31 @@ def receive(
                     "scope": scope or [],
                     "home": st.name,
                     "brought_by": brought.id if brought else None,
+                    "no_copy": no_copy,
+                    "due_back": due_back.isoformat() if due_back else None,
                 },
             )
             items.append(it)
     return items
+
+
+def expired_at_receipt(store: Store, items: list[Item]) -> Msg | None:
+    """P4 at the door: items received with a secrecy period that has already run out
+    (`--period until:2020-01-01`) are registered all the same — the paper is here and must be
+    on the register — and, as every expired item, listed for declassification review (never
+    declassified silently). This is the one line that says so; None when the period runs on."""
+    if not items:
+        return None
+    first = items[0]
+    day = first.received_at.astimezone(ZoneInfo(settings.get(store, "timezone"))).date()
+    expires = vocab.Period(first.period).expires(day)
+    if expires is None or expires > day:
+        return None
+    return Msg(
+        "the secrecy period of “{title}” ran out on {expires}: registered, and listed for "
+        "declassification review (custody review)",
+        {"title": first.title, "expires": expires.isoformat()},
+    )
 
 
 def _fresh_code(store: Store) -> str:

@@ -6,10 +6,11 @@ from datetime import date
 from typing import Any
 
 from custody import codes, vocab
-from custody.errors import Conflict, InvalidInput
+from custody.actions import limits
+from custody.errors import Conflict, InvalidInput, Refused
 from custody.ledger import chain as ledger
 from custody.messages import N_, Msg
-from custody.models.core import Person, Tag
+from custody.models.core import Item, Person, Tag
 from custody.reports import lookup
 from custody.rules.facts import PersonFacts
 from custody.store.core import Store
@@ -71,6 +72,8 @@ def add_person(
     name, badge = name.strip(), badge.strip()
     if not name:
         raise InvalidInput("the name may not be empty")
+    limits.check("name", name, limits.NAME)
+    limits.check("dept", dept.strip(), limits.DEPT)
     if not badge or len(badge) > 64 or not badge.isprintable():
         raise InvalidInput("badge {badge!r} is invalid: 1–64 printable characters", badge=badge)
     if badge.upper().startswith(COMMAND_PREFIX):
@@ -89,6 +92,10 @@ def add_person(
     with store.writing():
         _check_code_free(store, badge, "badge")
         rfid_fields = _rfid_tag_fields(store, rfid) if rfid else None
+        if dept.strip():  # P9: people belong to a department of the table (made here if new)
+            from custody.actions.departments import add_department
+
+            add_department(store, dept, actor=actor, exists_ok=True)
         p = m.Person.create(
             name=name, role=rl.slug, clearance=lv.slug, dept=dept.strip(), created_at=store.now()
         )
@@ -126,11 +133,59 @@ def tag_item(store: Store, code: str, rfid: str, *, actor: str) -> Tag:
     return tag
 
 
-def off_post(store: Store, badge: str, until: date | None, *, actor: str) -> Person:
-    """P8: set or clear a person's off-post period (脱密期)."""
+def held_by(store: Store, p: Person) -> tuple[Item, ...]:
+    """P8/P27: what `p` holds now, as holder or as the second person carrying it (P13), oldest first."""
+    m = store.m
+    rows = (
+        m.Item.select()
+        .where((m.Item.holder == p.id) | (m.Item.second_holder == p.id))
+        .order_by(m.Item.since, m.Item.id)
+    )
+    return tuple(rows)
+
+
+def _refuse_if_holding(
+    store: Store, p: Person, action: str, actor: str, clearance: str | None = None
+) -> None:
+    """P8: refuse (recorded, then raised) a change that would leave items with someone who may not
+    hold them, naming what to hand back."""
+    from custody.actions.items import item_facts
+    from custody.actions.refusals import record_refusal
+    from custody.rules import people as people_rules
+
+    held = tuple(item_facts(store, lookup.item(store, i.code)) for i in held_by(store, p))
+    pf = person_facts(store, p)
+    if clearance is None:
+        refusal = people_rules.may_close_out(pf, held)
+    else:
+        refusal = people_rules.may_lower_clearance(pf, held, clearance)
+    if refusal is None:
+        return
+    out = record_refusal(store, action, refusal, actor=actor, person=p.id)
+    raise Refused(out.msg, reason=refusal.reason, rule=refusal.rule)
+
+
+def set_clearance(store: Store, badge: str, clearance: str, *, actor: str) -> Person:
+    """P8: change a person's clearance; lowering it below what they hold is refused."""
+    lv = vocab.level(clearance)
     m = store.m
     with store.writing():
         p = lookup.person_by_badge(store, badge)
+        _refuse_if_holding(store, p, "set_clearance", actor, clearance=lv.slug)
+        m.Person.update(clearance=lv.slug).where(m.Person.id == p.id).execute()
+        ledger.append(
+            store, "person_changed", store.now(), person=p.id, actor=actor, data={"clearance": lv.slug}
+        )
+    return m.Person.get_by_id(p.id)
+
+
+def off_post(store: Store, badge: str, until: date | None, *, actor: str) -> Person:
+    """P8: set or clear a person's off-post period (脱密期); not while they hold anything."""
+    m = store.m
+    with store.writing():
+        p = lookup.person_by_badge(store, badge)
+        if until is not None and until >= store.now().date():
+            _refuse_if_holding(store, p, "off_post", actor)
         m.Person.update(off_post_until=until).where(m.Person.id == p.id).execute()
         ledger.append(
             store,
@@ -147,6 +202,8 @@ def set_active(store: Store, badge: str, active: bool, *, actor: str) -> Person:
     m = store.m
     with store.writing():
         p = lookup.person_by_badge(store, badge)
+        if not active:
+            _refuse_if_holding(store, p, "deactivate", actor)
         m.Person.update(active=active).where(m.Person.id == p.id).execute()
         ledger.append(store, "person_changed", store.now(), person=p.id, actor=actor, data={"active": active})
     return m.Person.get_by_id(p.id)

@@ -19,7 +19,7 @@ from custody.closing import schedule as closing
 from custody.closing.workdays import Calendar
 from custody.errors import CustodyError, InvalidInput
 from custody.importer import core as importer
-from custody.messages import N_, Msg
+from custody.messages import N_, Msg, list_separator
 from custody.messages.catalog import flag_name
 from custody.reports import lookup, registers, shapes, sweep
 
@@ -714,7 +714,7 @@ def import_cmd(
     mapped = "，".join(f"{k}←{v}" for k, v in checked.mapping.items())
     click.echo(obj.t("columns: {mapping}", mapping=mapped), err=True)
     if checked.ignored:
-        sep = ", " if obj.lang == "en" else "、"
+        sep = list_separator(obj.lang)
         click.echo(obj.t("unused columns: {columns}", columns=sep.join(checked.ignored)), err=True)
     for error in checked.errors:
         click.echo(error.message(obj.lang), err=True)
@@ -767,5 +767,5 @@ def notify_test(obj: Any) -> None:
       custody notify test
     """
     sent = notify.send_test(obj.store(), sleep=lambda _s: None)
-    sep = ", " if obj.lang == "en" else "、"
+    sep = list_separator(obj.lang)
     click.echo(obj.t("test message sent: {channels}", channels=sep.join(sent)))

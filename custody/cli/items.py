@@ -1,29 +1,33 @@
-"""CLI: receiving items, lending and returning, what is out, verify and backup."""
+"""CLI: receiving items, lending and returning, what is out (verify and backup: cli/ledger.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import click
 
 from custody import vocab
 from custody.actions import core as actions
+from custody.actions.items import expired_at_receipt
 from custody.cli import table
-from custody.errors import CustodyError, InvalidInput, LedgerBroken
 from custody.ledger import chain as ledger
 from custody.messages.catalog import event_name
 from custody.models.core import Item, Station
 from custody.reports import items as item_reports
 from custody.reports import lookup, shapes
 from custody.reports.out import out_now
-from custody.store.db import is_sqlite
 
 
 def register(cli: click.Group) -> None:
     cli.add_command(item)
-    for command in (check_out, return_, approve, out, verify, backup):
+    for command in (check_out, return_, approve, out):  # verify, backup: custody/cli/ledger.py
         cli.add_command(command)
+
+
+def _parse_date(value: str):
+    from custody.cli.main import parse_date
+
+    return parse_date(value)
 
 
 def _emit(value: object) -> None:
@@ -32,18 +36,20 @@ def _emit(value: object) -> None:
     emit_json(value)
 
 
-def item_rows(obj, items: list[Item]) -> str:
+def item_rows(obj, items: list[Item], document: bool = False) -> str:
+    """The items' table; with `document`, also each one's 文号 and 发文机关 (`item show`)."""
     lang, tz = obj.lang, obj.tz()
     rows = [
         (
             i.code,
             i.title,
+            *((i.doc_no or "", i.issuer or "") if document else ()),
             vocab.marking(vocab.LEVEL_BY_SLUG[i.level], vocab.Period(i.period), lang),
             f"{i.copy_no:06d}",
             vocab.KIND_BY_SLUG[i.kind].name(lang),
             vocab.STATUS_BY_SLUG[i.status].name(lang),
             i.holder.name if i.holder_id else "",
-            shapes.iso(i.since, tz) or "",
+            shapes.when(i.since, tz),
             i.home.name,
         )
         for i in items
@@ -52,6 +58,7 @@ def item_rows(obj, items: list[Item]) -> str:
         [
             obj.t("code"),
             obj.t("title"),
+            *((obj.t("doc. no."), obj.t("issued by")) if document else ()),
             obj.t("level"),
             obj.t("copy"),
             obj.t("kind"),
@@ -95,6 +102,8 @@ def item() -> None:
 )
 @click.option("--received-by", help="Badge of the custodian who signed for it.")
 @click.option("--brought-by", help="Badge of who brought it back from a meeting (P3).")
+@click.option("--no-copy", is_flag=True, help="Received marked “do not copy” (P16): copying is refused.")
+@click.option("--due-back", help="Due back to the issuer on this day, YYYY-MM-DD (P17).")
 @click.option(
     "--labels",
     "labels_file",
@@ -118,6 +127,8 @@ def item_receive(
     scope,
     received_by,
     brought_by,
+    no_copy,
+    due_back,
     labels_file,
     as_json,
 ) -> None:
@@ -143,8 +154,13 @@ def item_receive(
         scope=list(scope),
         received_by=received_by,
         brought_by=brought_by,
+        no_copy=no_copy,
+        due_back=_parse_date(due_back) if due_back else None,
         actor=obj.actor,
     )
+    expired = expired_at_receipt(obj.store(), items)
+    if expired is not None:
+        click.echo(obj.t("warning: {what}", what=expired), err=True)
     if labels_file:
         from custody.cli.labels import write_item_labels
 
@@ -191,11 +207,20 @@ def item_show(obj, code: str, as_json: bool) -> None:
     tz = obj.tz()
     events = ledger.history(store, it.code)
     if as_json:
+        flags = ["lost"] if it.status == "lost" and it.lost_from else []  # P19: until a leader resolves it
         _emit(
-            {**shapes.item_json(obj.store(), it, tz), "history": [shapes.event_json(e, tz) for e in events]}
+            {
+                **shapes.item_json(obj.store(), it, tz),
+                "flags": flags,
+                "history": [shapes.event_json(e, tz) for e in events],
+            }
         )
         return
-    click.echo(item_rows(obj, [it]))
+    click.echo(item_rows(obj, [it], document=True))
+    if it.status == "lost" and it.lost_from:  # P19: flagged until a leader resolves it
+        from custody.messages.catalog import flag_name
+
+        click.echo(f"⚠ {flag_name('lost', obj.lang)}")
     m = store.m
     people = {p.id: p.name for p in m.Person.select(m.Person.id, m.Person.name)}
     rows = []
@@ -205,7 +230,7 @@ def item_show(obj, code: str, as_json: bool) -> None:
         rows.append(
             (
                 e.seq,
-                shapes.iso(shapes.datetime.fromisoformat(e.at), tz),
+                shapes.when(e.at, tz),
                 event_name(e.kind, obj.lang),
                 people.get(e.person, "") if e.person else "",
                 e.station or "",
@@ -272,28 +297,90 @@ def _print_outcome(obj, outcome: actions.Outcome, as_json: bool) -> None:
 @click.argument("code")
 @click.option("--to", "to_badge", required=True, help="Badge of the borrower.")
 @click.option("--station", "station_name", help="Where it is handed out (default: the only safe).")
-@click.option("--approver", help="Badge of the leader approving at the desk (P10).")
+@click.option(
+    "--approved-by",
+    "--approver",
+    "approver",
+    help="Badge of the active office leader approving at the desk (P10); an approved request "
+    "(R12) is found without it. --approver is the first spelling.",
+)
+@click.option(
+    "--purpose",
+    type=click.Choice(["reading", "outside", "external"]),
+    default="reading",
+    show_default=True,
+    help="reading: on site; outside: out of the office (P13); external: to another unit (P14).",
+)
+@click.option("--due", help="Due back by (P13/P14): YYYY-MM-DDTHH:MM, or a day (its end).")
+@click.option("--with", "with_badge", help="Badge of the second person carrying it outside (P13).")
+@click.option("--unit", default="", help="The other unit it is lent to (P14).")
+@click.option("--recipient", default="", help="The named recipient there (P14).")
+@click.option("--letter", default="", help="Number of the letter of introduction (P15, archive files).")
+@click.option("--use", "use", default="", help="What a seal or letter goes out for (P28, 用印/介绍信事由).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def check_out(
-    obj, code: str, to_badge: str, station_name: str | None, approver: str | None, as_json: bool
+    obj,
+    code: str,
+    to_badge: str,
+    station_name: str | None,
+    approver: str | None,
+    purpose: str,
+    due: str | None,
+    with_badge: str | None,
+    unit: str,
+    recipient: str,
+    letter: str,
+    use: str,
+    as_json: bool,
 ) -> None:
     """Lend an item at the custodian's desk, as a scan would (refusals are recorded; exit 1).
 
     \b
     Example:
-      custody check-out 346056276894 --to B001 --station 保密室
+      custody check-out 346056276894 --to B001 --station 保密室 --approved-by L001
+      custody check-out 346056276894 --to B001 --purpose outside --due 2026-12-01T17:00 \\
+        --approved-by L001 --with B002
+      custody check-out 346056276894 --to B001 --purpose external --unit 县财政局 \\
+        --recipient 王五 --due 2026-12-03 --approved-by L001
     """
+    from custody.actions.requests import is_request_ref
+    from custody.rules.places import LoanTerms
+
     store = obj.store()
+    leader = approver if approver and not is_request_ref(approver) else None
+    terms = LoanTerms(
+        purpose=purpose,
+        due=parse_due(due, obj.tz()) if due else None,
+        unit=unit,
+        recipient=recipient,
+        letter=letter,
+        use=use,
+    )
     outcome = actions.check_out(
         store,
         code,
         lookup.person_by_badge(store, to_badge),
         _station(store, station_name),
         actor=obj.actor,
-        approver=lookup.person_by_badge(store, approver) if approver else None,
+        approver=lookup.person_by_badge(store, leader) if leader else None,
+        terms=terms,
+        second=lookup.person_by_badge(store, with_badge) if with_badge else None,
     )
     _print_outcome(obj, outcome, as_json)
+
+
+def parse_due(value: str, tz):
+    """A due time: a date-time, or a day meaning its last second in the office's time zone."""
+    from datetime import date, datetime, time
+
+    from custody.cli.main import parse_when
+
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return parse_when(value, tz)
+    return datetime.combine(day, time(23, 59, 59), tz)
 
 
 @click.command("return")
@@ -322,7 +409,7 @@ def return_(obj, code: str, station_name: str | None, by_badge: str | None, as_j
 
 @click.command("approve")
 @click.argument("code")
-@click.option("--for", "for_badge", required=True, help="Badge of the person who may borrow it.")
+@click.option("--for", "for_badge", help="Badge of the person who may borrow it (not with a request id).")
 @click.option("--by", "by_badge", required=True, help="Badge of the approving office leader.")
 @click.option("--hours", default=8.0, show_default=True, type=float, help="How long the approval is valid.")
 @click.option("--from", "start", help="Start of the window (ISO 8601; default now).")
@@ -331,13 +418,24 @@ def return_(obj, code: str, station_name: str | None, by_badge: str | None, as_j
 def approve(
     obj, code: str, for_badge: str, by_badge: str, hours: float, start: str | None, purpose: str
 ) -> None:
-    """Record a leader's approval, given beforehand, for one person and item (P10).
+    """Record a leader's approval, given beforehand, for one person and item (P10); or, given a
+    request id (R12), approve that pending request (`custody request list`).
 
     \b
-    Example:
+    Examples:
       custody approve 346056276894 --for B001 --by L001 --hours 4 --purpose 起草报告
+      custody approve R12 --by L001
     """
+    from custody.actions.requests import is_request_ref
     from custody.cli.main import parse_when
+
+    if is_request_ref(code):
+        from custody.cli.lifecycle import approve_request
+
+        approve_request(obj, code, by_badge)
+        return
+    if not for_badge:
+        raise click.UsageError("--for BADGE is required when approving an item (not a request id)")
 
     store = obj.store()
     outcome = actions.approve(
@@ -370,58 +468,3 @@ def out(obj, as_json: bool) -> None:
         click.echo(obj.t("nothing is checked out"))
     else:
         click.echo(item_rows(obj, items))
-
-
-@click.command()
-@click.pass_obj
-def verify(obj) -> None:
-    """Re-walk the ledger chain and rebuild state from it; exit 1 naming the first bad event.
-
-    \b
-    Example:
-      custody verify
-    """
-    from custody.ledger.verify import verify as run
-
-    store = obj.store()
-    with store.reading():
-        report = run(store)
-    if not report.ok:
-        where = f"#{report.bad_seq}: " if report.bad_seq else ""
-        raise LedgerBroken("ledger check failed: event {where}{problem}", where=where, problem=report.problem)
-    click.echo(
-        obj.t(
-            "ledger intact: {events} events, {items} items, state matches the ledger",
-            events=report.events,
-            items=report.items,
-        )
-    )
-
-
-@click.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.pass_obj
-def backup(obj, file: str) -> None:
-    """A consistent copy of the database, taken while the service runs.
-
-    \b
-    Example:
-      custody backup /var/backups/custody-$(date +%F).db
-    """
-    store = obj.store()
-    if not is_sqlite(store.db):
-        raise CustodyError("back up PostgreSQL with pg_dump, e.g. pg_dump -Fc -f custody.dump DBNAME")
-    dest = Path(file)
-    if dest.exists():
-        raise InvalidInput("backup file {path} exists; not overwriting", path=str(dest))
-    tmp = dest.with_name(dest.name + ".part")
-    try:
-        target = sqlite3.connect(tmp)
-        try:
-            store.db.connection().backup(target)
-        finally:
-            target.close()
-        tmp.rename(dest)
-    finally:
-        tmp.unlink(missing_ok=True)
-    click.echo(obj.t("backed up to {path}", path=str(dest)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import traceback
 from datetime import date, datetime
@@ -15,6 +16,7 @@ import click
 import peewee
 
 from custody import config, settings
+from custody.cli import table
 from custody.errors import CustodyError, InvalidInput
 from custody.messages import DEFAULT_LANG, Msg, lang_of, render
 from custody.store.core import Store
@@ -30,7 +32,10 @@ class Ctx:
 
     def store(self, create: bool = False) -> Store:
         if self._store is None:
+            from custody.ledger.checkpoint import Keeper
+
             self._store = Store.open(self.cfg.db_url, create=create)
+            self._store.checkpoints = Keeper(self.cfg.home)  # signed at every sweep record
         return self._store
 
     def use(self, store: Store) -> Store:
@@ -71,20 +76,96 @@ class Ctx:
         return ZoneInfo(settings.get(self.store(), "timezone"))
 
     def t(self, text: str, **params: Any) -> str:
-        """`text` (an English message id, Chinese in custody/messages/zh/cli.po) in the reader's language."""
-        return Msg(text, params).render(self.lang)
+        """`text` (an English message id, Chinese in custody/messages/zh/cli.po) in the reader's language;
+        control characters in the values are shown as escapes (custody.cli.table.visible)."""
+        shown = {k: table.visible(v) if isinstance(v, str) else v for k, v in params.items()}
+        return Msg(text, shown).render(self.lang)
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
 
 
+class OfficeTimeFormatter(logging.Formatter):
+    """Log lines stamped in the office's time zone (`2026-12-01 15:52:07+0800`), like every time custody
+    shows; `use(tz)` once the database's `timezone` setting is known (until then the machine's)."""
+
+    tz: ZoneInfo | None = None
+
+    @classmethod
+    def use(cls, tz: ZoneInfo) -> None:
+        cls.tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return (
+            datetime.fromtimestamp(record.created, self.tz)
+            .astimezone(self.tz)
+            .strftime("%Y-%m-%d %H:%M:%S%z")
+        )
+
+
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command whose reader went away (128 + SIGPIPE)
+
+# the group's options that may also be written after the command (`custody out --lang en`);
+# --home is not among them: `item receive --home` and `import --home` name a station
+LIFTED_OPTIONS = ("--lang", "--db")
+LIFTED_FLAGS = ("--debug",)
+GROUP_OPTIONS_WITH_VALUE = ("--home", "--db", "--lang")
+
+
+def lift_group_options(args: list[str]) -> list[str]:
+    """Move `--lang X`, `--db URL` and `--debug` written after the command (up to `--`) in
+    front of it, where the group parses them."""
+    i = 0
+    while i < len(args):  # find the command: the first word that is no group option or its value
+        word = args[i]
+        if word == "--":
+            return args
+        if word in GROUP_OPTIONS_WITH_VALUE:
+            i += 2
+        elif word.startswith("-"):
+            i += 1
+        else:
+            break
+    head, rest, lifted = args[: i + 1], [], []
+    words = iter(args[i + 1 :])
+    for word in words:
+        if word == "--":
+            rest += [word, *words]
+            break
+        name = word.split("=", 1)[0]
+        if word in LIFTED_FLAGS:
+            lifted.append(word)
+        elif name in LIFTED_OPTIONS and "=" in word:
+            lifted.append(word)
+        elif word in LIFTED_OPTIONS:
+            lifted += [word, next(words, "")]
+        else:
+            rest.append(word)
+    return lifted + head + rest if lifted else args
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of our output went away (`custody item show CODE | head -1`): say nothing
+    more, and let no flush at exit complain about it either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 class CustodyGroup(click.Group):
-    """Turns domain errors into one clear line and exit 1; tracebacks only with --debug."""
+    """Turns domain errors into one clear line and exit 1; tracebacks only with --debug.
+    The group's --lang, --db and --debug may also follow the command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, lift_group_options(list(args)))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            ctx.exit(EXIT_BROKEN_PIPE)
         except CustodyError as exc:
             _fail(exc.msg, ctx, exc.exit_code)
         except peewee.PeeweeException as exc:
@@ -106,7 +187,8 @@ def _fail(message: Msg | str, ctx: click.Context, code: int) -> None:
     obj = ctx.obj
     if isinstance(obj, Ctx) and obj.cfg.debug:
         traceback.print_exc()
-    click.echo(f"custody: {render(message, obj.lang if isinstance(obj, Ctx) else DEFAULT_LANG)}", err=True)
+    line = render(message, obj.lang if isinstance(obj, Ctx) else DEFAULT_LANG)
+    click.echo(f"custody: {table.visible(line)}", err=True)
     ctx.exit(code)
 
 
@@ -136,7 +218,11 @@ def cli(ctx: click.Context, home: str | None, db_url: str | None, lang: str | No
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(OfficeTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     ctx.obj = Ctx(config.load(home=home, db=db_url, lang=lang, debug=debug))
+    previous = table.show_controls_on_stdout()  # no name or title steers the terminal
+    ctx.call_on_close(lambda: table.restore_stdout(previous))
 
 
 @cli.command()
@@ -148,8 +234,10 @@ def init(obj: Ctx) -> None:
     Example:
       custody --home /srv/custody init
     """
+    from custody.ledger.checkpoint import Keeper
     from custody.store import migrations as schema
 
+    config.tighten_home(obj.home)
     obj.store(create=True)
     click.echo(
         obj.t(
@@ -158,21 +246,30 @@ def init(obj: Ctx) -> None:
             url=obj.cfg.db_url,
         )
     )
+    keeper = Keeper(obj.home)
+    if keeper.ensure_key():
+        click.echo(obj.t("checkpoint signing key created: {path}", path=str(keeper.key_path)))
 
 
 from custody.cli import closing as cli_closing  # noqa: E402  (commands register on `cli`)
 from custody.cli import demo as cli_demo  # noqa: E402
 from custody.cli import items as cli_items  # noqa: E402
 from custody.cli import labels as cli_labels  # noqa: E402
+from custody.cli import ledger as cli_ledger  # noqa: E402
+from custody.cli import lifecycle as cli_lifecycle  # noqa: E402
+from custody.cli import loans as cli_loans  # noqa: E402
 from custody.cli import people as cli_people  # noqa: E402
 from custody.cli import serve as cli_serve  # noqa: E402
 
 cli_people.register(cli)
 cli_items.register(cli)
 cli_labels.register(cli)
+cli_ledger.register(cli)
 cli_serve.register(cli)
 cli_closing.register(cli)
 cli_demo.register(cli)
+cli_lifecycle.register(cli)
+cli_loans.register(cli)
 
 
 def _register_devices() -> None:
@@ -213,6 +310,9 @@ def main() -> None:
         cli.main(prog_name="custody")
     except KeyboardInterrupt:
         sys.exit(130)
+    except BrokenPipeError:  # a closed pipe outside a command (click's own help or usage output)
+        _quiet_broken_pipe()
+        sys.exit(EXIT_BROKEN_PIPE)
 
 
 __all__ = ["Ctx", "cli", "emit_json", "main"]

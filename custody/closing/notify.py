@@ -137,13 +137,13 @@ def send_mail(ch: Channels, subject: str, body: str, *, attempts: int = 3, sleep
             ) from None
         if not (password.isascii() and ch.smtp_user.isascii()):
             raise NotifyError("the SMTP user name and password must be ASCII (a limit of SMTP login)")
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = ch.smtp_from or f"custody@{ch.smtp_host}"
-    msg["To"] = ", ".join(ch.smtp_to)
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain="custody.local")
-    msg.set_content(body)
+    mail = EmailMessage()
+    mail["Subject"] = subject
+    mail["From"] = ch.smtp_from or f"custody@{ch.smtp_host}"
+    mail["To"] = ", ".join(ch.smtp_to)
+    mail["Date"] = formatdate(localtime=True)
+    mail["Message-ID"] = make_msgid(domain="custody.local")
+    mail.set_content(body)
     where = f"{ch.smtp_host}:{ch.smtp_port}"
 
     def once() -> None:
@@ -156,7 +156,7 @@ def send_mail(ch: Channels, subject: str, body: str, *, attempts: int = 3, sleep
                     smtp.ehlo()
                 if ch.smtp_user:
                     smtp.login(ch.smtp_user, password)
-                smtp.send_message(msg)
+                smtp.send_message(mail)
         except smtplib.SMTPAuthenticationError as exc:
             err = NotifyError(
                 "the mail server {server} refused the login of {user}: {code}",
@@ -208,8 +208,10 @@ def compose(record: SweepRecord, data: dict[str, Any], lang: str) -> tuple[str, 
     return subject, "\n".join(lines) + "\n"
 
 
-def payload(record: SweepRecord, data: dict[str, Any]) -> dict[str, Any]:
-    return {
+def payload(
+    record: SweepRecord, data: dict[str, Any], checkpoint: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    body = {
         "event": "sweep",
         "record": record.id,
         "kind": record.kind,
@@ -217,6 +219,33 @@ def payload(record: SweepRecord, data: dict[str, Any]) -> dict[str, Any]:
         "station": record.station.name if record.station_id else None,
         "sweep": data,
     }
+    if checkpoint is not None:  # a signed copy of the ledger head, kept off the machine (SECURITY.md)
+        body["checkpoint"] = checkpoint
+    return body
+
+
+def record_checkpoint(store: Store, record: SweepRecord) -> dict[str, Any] | None:
+    """The signed checkpoint written with the record (custody.actions.closing.sign_checkpoint), or a
+    new one of the head now if that one is missing; None when the store knows no signing key."""
+    keeper = store.checkpoints
+    if keeper is None:
+        return None
+    try:
+        cp = keeper.find(record.event_seq) or keeper.checkpoint(store)[0]
+    except (CustodyError, OSError) as exc:
+        log.error("sweep record %s: sent without a checkpoint: %s", record.id, exc)
+        return None
+    return cp.to_json()
+
+
+def checkpoint_text(checkpoint: dict[str, Any], lang: str) -> str:
+    """The checkpoint as the mail body's last part: save it as a .json file for `verify --checkpoint`."""
+    import json
+
+    intro = Msg(
+        "Ledger checkpoint (keep this mail; save the JSON below as a file for custody verify --checkpoint):"
+    ).render(lang)
+    return f"\n{intro}\n{json.dumps(checkpoint, indent=2)}\n"
 
 
 # --- delivery -------------------------------------------------------------------------------
@@ -256,13 +285,19 @@ def _deliver(store: Store, record: SweepRecord, sleep: Sleep) -> dict[str, str]:
     data = json.loads(record.data)
     done = set(filter(None, record.notified.split(",")))
     results: dict[str, str] = {}
-    subject, body = compose(record, data, settings.get(store, "language"))
+    lang = settings.get(store, "language")
+    subject, body = compose(record, data, lang)
+    checkpoint = record_checkpoint(store, record)
+    if checkpoint is not None:
+        body += checkpoint_text(checkpoint, lang)
     for channel in ch.configured:
         if channel in done:
             continue
         try:
             if channel == "webhook":
-                post_webhook(ch.webhook_url, payload(record, data), attempts=ch.retries, sleep=sleep)
+                post_webhook(
+                    ch.webhook_url, payload(record, data, checkpoint), attempts=ch.retries, sleep=sleep
+                )
             else:
                 send_mail(ch, subject, body, attempts=ch.retries, sleep=sleep)
             results[channel] = "sent"
@@ -312,3 +347,42 @@ def send_test(store: Store, *, sleep: Sleep = time.sleep) -> tuple[str, ...]:
                 sleep=sleep,
             )
     return ch.configured
+
+
+def send_loss(
+    store: Store, item: Any, message: str, *, lang: str = "zh", sleep: Sleep = time.sleep
+) -> tuple[str, ...]:
+    """P19: tell the custodian and the leaders at once that an item was reported lost, through every
+    configured channel (the same webhook and mail as the sweep's); the result is recorded as a
+    `notified` event. Returns the channels reached; a channel that fails is recorded, not raised."""
+    from custody.actions.lifecycle import record_loss_notification
+
+    ch = Channels.load(store)
+    unit = settings.get(store, "unit_name")
+    payload = {
+        "event": "reported_lost",
+        "unit": unit,
+        "to": ["custodian", "leader"],
+        "item": {
+            "code": item.code,
+            "title": item.title,
+            "level": item.level,
+            "copy_no": f"{item.copy_no:06d}",
+        },
+        "message": message,
+    }
+    subject = f"【报失】{item.title}（{item.code}）" if lang != "en" else f"[Lost] {item.title} ({item.code})"
+    results: dict[str, str] = {}
+    for channel in ch.configured:
+        try:
+            if channel == "webhook":
+                post_webhook(ch.webhook_url, payload, attempts=ch.retries, sleep=sleep)
+            else:
+                send_mail(ch, subject, f"{message}\n{unit}\n", attempts=ch.retries, sleep=sleep)
+            results[channel] = "sent"
+        except NotifyError as exc:
+            log.error("loss of %s: %s", item.code, exc.message("en"))
+            results[channel] = exc.message("en")
+    if results:
+        record_loss_notification(store, item.code, results)
+    return tuple(c for c, r in results.items() if r == "sent")

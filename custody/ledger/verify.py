@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,17 @@ def verify(store: Store) -> Report:
             "holder": it.holder_id,
             "since": to_text(it.since) if it.since else None,
             "location": stations.get(it.location_id) if it.location_id else None,
+            "no_copy": bool(it.no_copy),
+            "due_back": it.due_back.isoformat() if it.due_back else None,
+            "copy_of": it.copy_of,
+            "lost_from": it.lost_from,
+            "scope": tuple(json.loads(it.scope or "[]")),
+            "loan_purpose": it.loan_purpose,
+            "loan_due": to_text(it.loan_due) if it.loan_due else None,
+            "second_holder": it.second_holder_id,
+            "loan_unit": it.loan_unit,
+            "loan_recipient": it.loan_recipient,
+            "loan_use": it.loan_use,
         }
         for field_name, value in stored.items():
             if getattr(s, field_name) != value:
@@ -108,4 +120,73 @@ def verify(store: Store) -> Report:
             states[missing[0]].first_seq,
             f"item {missing[0]} is in the ledger but missing from the tables",
         )
+    problem = requests_problem(store)
+    if problem is not None:
+        return Report(False, counter[0], len(states), problem[0], problem[1])
     return Report(True, counter[0], len(states))
+
+
+DECISIONS = ("request_approved", "request_rejected")
+
+
+def requests_problem(store: Store) -> tuple[int | None, str] | None:
+    """The approval requests (issue 13) rebuilt from their events — made, decided, each act that
+    used one (`"request": id` in its data; the events of one act share its moment) — against the
+    table; None when they match."""
+    import json
+    from datetime import datetime
+
+    m = store.m
+    E = m.Event  # noqa: N806 - the store's table
+    made = {e.seq: e for e in E.select().where(E.kind == "request_made")}
+    decided: dict[int, Any] = {}
+    for e in E.select().where(E.kind.in_(DECISIONS)).order_by(E.seq):
+        decided[json.loads(e.data)["request"]] = e
+    uses: dict[int, set[tuple[str, str]]] = {}
+    q = E.select().where(
+        E.data.contains('"request"') & E.kind.not_in(("request_made", "refused", *DECISIONS))
+    )
+    for e in q:
+        rid = json.loads(e.data).get("request")
+        if isinstance(rid, int):
+            uses.setdefault(rid, set()).add((e.kind, e.at))
+    rows = list(m.ApprovalRequest.select().order_by(m.ApprovalRequest.id))
+    if len(rows) != len(made):
+        return None, f"{len(made)} requests in the ledger but {len(rows)} in the tables"
+    for r in rows:
+        ev = made.get(r.event_seq)
+        if ev is None:
+            return None, f"request R{r.id} has no request_made event"
+        d = json.loads(ev.data)
+        dec = decided.get(r.id)
+        expected = {
+            "action": d["action"],
+            "person": ev.person,
+            "requested_by": d["requested_by"],
+            "valid_from": datetime.fromisoformat(d["valid_from"]),
+            "valid_until": datetime.fromisoformat(d["valid_until"]),
+            "uses": d["uses"],
+            "status": "pending"
+            if dec is None
+            else ("approved" if dec.kind == "request_approved" else "rejected"),
+            "decided_by": json.loads(dec.data)["approver"] if dec is not None else None,
+            "used": len(uses.get(r.id, ())),
+        }
+        stored = {
+            "action": r.action,
+            "person": r.person_id,
+            "requested_by": r.requested_by_id,
+            "valid_from": r.valid_from,
+            "valid_until": r.valid_until,
+            "uses": r.uses,
+            "status": r.status,
+            "decided_by": r.decided_by_id,
+            "used": r.used,
+        }
+        for name, value in stored.items():
+            if expected[name] != value:
+                return (
+                    ev.seq,
+                    f"request R{r.id}: {name} is {value!r} in the tables but {expected[name]!r} in the ledger",
+                )
+    return None

@@ -78,7 +78,144 @@ CATALOG: dict[str, str] = {  # key -> message id
     "count_close_not_allowed": N_(
         "this count was started by {starter}: only they or a custodian may close it, not {person}"
     ),
+    # --- an item's whole life (issue 13; Chinese in zh/lifecycle.po) ---
+    "request_unknown_action": N_("a request cannot ask for “{action}”; allowed: {allowed}"),
+    "request_window_past": N_(
+        "the approval window would end {until}, in the past or before it starts: give a window that ends later"
+    ),
+    "person_not_active": N_("{person} is inactive and may not act"),
+    "own_request": N_(
+        "{approver} cannot approve their own request {request}: another office leader must decide it"
+    ),
+    "request_decided": N_("request {request} is already {state}"),
+    "item_gone": N_(
+        "“{title}” ({code}) is {status}: its life here has ended; it can never be checked out, copied, destroyed or returned again"
+    ),
+    "copy_while_out": N_("“{title}” ({code}) is out to {holder}: it can be copied only once it is back"),
+    "destroy_while_out": N_(
+        "“{title}” ({code}) is out to {holder}: it must be returned before it is destroyed"
+    ),
+    "return_while_out": N_(
+        "“{title}” ({code}) is out to {holder}: it must be returned before it goes back to the issuer"
+    ),
+    "item_lost": N_(
+        "“{title}” ({code}) is reported lost: an office leader must resolve the report first (custody found)"
+    ),
+    "not_registrar": N_(
+        "{by} is a {role}: only an active custodian or administrator may do this to “{title}” ({code})"
+    ),
+    "own_approval": N_(
+        "{approver} cannot approve their own act on “{title}” ({code}): another office leader must approve it"
+    ),
+    "copy_needs_leader": N_(
+        "copying the {level} {kind} “{title}” ({code}) needs an office leader's approval: a leader at the desk (--approved-by), or an approved request (custody request copy)"
+    ),
+    "destroy_needs_leader": N_(
+        "destroying “{title}” ({code}) needs an office leader's approval: a leader at the desk (--approved-by), or an approved request (custody request destroy)"
+    ),
+    "copy_forbidden": N_("“{title}” ({code}) was received marked “do not copy” and cannot be copied"),
+    "copy_needs_issuer": N_(
+        "copying the top-secret “{title}” ({code}) also needs the issuing authority's approval: give its reference (--issuer-ref)"
+    ),
+    "copy_count": N_("{copies} copies is invalid: 1–1000"),
+    "witness_is_actor": N_(
+        "{witness} destroys “{title}” ({code}) and cannot also witness it: name two other witnesses"
+    ),
+    "witness_inactive": N_("{witness} is inactive and cannot witness the destruction of “{title}” ({code})"),
+    "destroy_needs_witnesses": N_(
+        "destroying “{title}” ({code}) needs at least two witnesses other than the one destroying (--witness twice); {count} given"
+    ),
+    "due_date_past": N_("the due date {due} is in the past (today is {today}): give today or a later day"),
+    "already_lost": N_("“{title}” ({code}) is already reported lost"),
+    "not_lost": N_("“{title}” ({code}) is not reported lost"),
+    "resolve_needs_leader": N_(
+        "only an office leader may resolve the loss of “{title}” ({code}); {by} is not one"
+    ),
+    "period_long_term": N_(
+        "a {level} item may be kept secret at most {years} years: “long-term” is not allowed; give up to {years} years, or condition:TEXT"
+    ),
+    "period_too_long": N_(
+        "a {level} item may be kept secret at most {years} years: {period} runs past {limit}"
+    ),
+    "review_needs_leader": N_(
+        "only an office leader may record the review of “{title}” ({code}); {by} is not one"
+    ),
+    "review_outcome": N_("unknown review outcome “{outcome}”; allowed: declassify, extend, keep"),
+    "review_needs_period": N_(
+        "extending the secrecy period of “{title}” ({code}) needs the new period (--period)"
+    ),
+    "copied": N_("{by} made {copies} copies of “{title}” ({code}): {codes}"),
+    "destroyed": N_("“{title}” ({code}) destroyed by {by}, witnessed by {witnesses}"),
+    "returned_to_issuer": N_("“{title}” ({code}) returned to the issuer"),
+    "reported_lost": N_(
+        "“{title}” ({code}) reported lost by {by}: flagged until an office leader resolves it"
+    ),
+    "loss_found": N_("“{title}” ({code}) found: back as {status}"),
+    "loss_confirmed": N_("the loss of “{title}” ({code}) is confirmed by {by}: its life here has ended"),
+    "review_declassify": N_("“{title}” ({code}) declassified by {by}"),
+    "review_extend": N_("the secrecy period of “{title}” ({code}) extended to {period} by {by}"),
+    "review_keep": N_("“{title}” ({code}) kept as it is by {by}"),
+    "request_made": N_("request {request} made for {person}: pending an office leader's decision"),
+    "request_approved": N_("{approver} approved request {request} for {person}"),
+    "request_rejected": N_("{approver} rejected request {request} for {person}: {reason}"),
+    "due_back_set": N_("“{title}” ({code}) is due back to the issuer on {due}"),
 }
+
+
+CATALOG.update(  # issue 14: where an item may go and who may hold it (Chinese in zh/loans.po)
+    {
+        "top_secret_on_site": N_(
+            "top-secret items are read only in the reading room (or at the safe or the custodian's desk): not at {station}"
+        ),
+        "top_secret_not_outside": N_(
+            "top-secret items are read only in the reading room: “{title}” ({code}) never leaves the office"
+        ),
+        "archive_in_archive_room": N_(
+            "archive files are consulted only in the archive room: not at {station} (“{title}”, {code})"
+        ),
+        "archive_not_lent": N_(
+            "archive files are not lent out (“{title}”, {code}) unless an office leader approves a special case"
+        ),
+        "archive_needs_letter": N_(
+            "consulting the archive file “{title}” ({code}) needs a letter of introduction (--letter NO) or an office leader's approval"
+        ),
+        "outside_needs_leader": N_(
+            "taking “{title}” ({code}) out of the office needs an office leader's approval"
+        ),
+        "external_needs_leader": N_(
+            "lending “{title}” ({code}) to another unit needs an office leader's approval"
+        ),
+        "loan_needs_due": N_(
+            "taking “{title}” ({code}) out or lending it to another unit needs a due time later than now (--due)"
+        ),
+        "outside_needs_two": N_(
+            "carrying the {level} {kind} “{title}” ({code}) outside needs two people: name the second with --with"
+        ),
+        "second_same_person": N_("the second person carrying it must be someone other than {person}"),
+        "external_needs_recipient": N_(
+            "lending “{title}” ({code}) to another unit needs the unit (--unit) and a named recipient (--recipient)"
+        ),
+        "seal_needs_use": N_(
+            "the {kind} “{title}” ({code}) goes out only for a stated use (--use) with an office leader's approval"
+        ),
+        "must_hand_back": N_("{person} still holds {count} item(s); hand back first: {items}"),
+        "clearance_below_held": N_("{person} holds items above {clearance}; hand back first: {items}"),
+        "scope_needs_leader": N_(
+            "only an active office leader changes a distribution scope; {by} is not one"
+        ),
+        "scope_set": N_("the distribution scope of “{title}” ({code}) set by {by}: {scope}"),
+        "handover_people": N_(
+            "a handover needs three different people: the one handing over, the one taking over and a supervisor"
+        ),
+        "handover_incomplete": N_(
+            "the handover of {station} is not recorded: {count} item(s) not accounted for: {items}"
+        ),
+        "handover_done": N_(
+            "the handover of {station} is recorded: {giver} to {taker}, supervised by {supervisor}; {count} item(s) counted"
+        ),
+        "overdue_loan": N_("past its due time"),
+    }
+)
 
 
 EVENT_NAMES: dict[str, str] = {  # what each ledger event kind is called, for histories and registers
@@ -108,7 +245,25 @@ EVENT_NAMES: dict[str, str] = {  # what each ledger event kind is called, for hi
     "safe_checked": N_("closing checked"),
     "sweep_recorded": N_("closing sweep"),
     "notified": N_("notified"),
+    "copied": N_("copied"),
+    "destroyed": N_("destroyed"),
+    "returned_to_issuer": N_("returned to issuer"),
+    "reported_lost": N_("reported lost"),
+    "loss_found": N_("found"),
+    "loss_confirmed": N_("loss confirmed"),
+    "reviewed": N_("reviewed"),
+    "due_back_set": N_("due date set"),
+    "request_made": N_("approval requested"),
+    "request_approved": N_("request approved"),
+    "request_rejected": N_("request rejected"),
 }
+EVENT_NAMES.update(  # issue 14
+    {
+        "dept_added": N_("department added"),
+        "scope_set": N_("distribution scope changed"),
+        "handover": N_("handover"),
+    }
+)
 
 
 FLAG_NAMES: dict[str, str] = {  # what each sweep flag is called
@@ -118,7 +273,11 @@ FLAG_NAMES: dict[str, str] = {  # what each sweep flag is called
     "over_reading_limit": N_("past the reading limit"),
     "safe_not_closed": N_("safe not closed in time"),
     "safe_closed_late": N_("safe closed late"),
+    "lost": N_("reported lost"),
+    "due_to_issuer": N_("due back to the issuer"),
+    "overdue_to_issuer": N_("overdue back to the issuer"),
 }
+FLAG_NAMES["overdue_loan"] = N_("past its due time")  # issue 14: P13/P14
 
 
 def text(key: str, **params: Any) -> Msg:

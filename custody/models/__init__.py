@@ -19,14 +19,34 @@ from typing import TYPE_CHECKING
 
 import peewee
 
-from custody.models import closing, core, scan
+from custody.models import closing, core, departments, lifecycle, scan
 
 if TYPE_CHECKING:
-    from custody.models.closing import ClosingCheck, InventoryCount, InventoryExpected, InventorySeen, SweepRecord
-    from custody.models.core import Approval, Event, Item, LedgerHead, Person, SchemaInfo, Setting, Station, Tag
+    from custody.models.closing import (
+        ClosingCheck,
+        InventoryCount,
+        InventoryExpected,
+        InventorySeen,
+        SweepRecord,
+    )
+    from custody.models.core import (
+        Approval,
+        Event,
+        Item,
+        LedgerHead,
+        Person,
+        SchemaInfo,
+        Setting,
+        Station,
+        Tag,
+    )
+    from custody.models.departments import Department
+    from custody.models.lifecycle import ApprovalRequest
     from custody.models.scan import Scan, StationSession
 
-DECLARED: tuple[type[core.Base], ...] = core.TABLES + scan.TABLES + closing.TABLES
+DECLARED: tuple[type[core.Base], ...] = (
+    core.TABLES + scan.TABLES + closing.TABLES + lifecycle.TABLES + departments.TABLES
+)
 """Every table, each after the tables its foreign keys point to."""
 
 
@@ -63,6 +83,8 @@ class Models:
         InventoryCount: type[InventoryCount]
         InventoryExpected: type[InventoryExpected]
         InventorySeen: type[InventorySeen]
+        ApprovalRequest: type[ApprovalRequest]
+        Department: type[Department]
 
     def __init__(self, db: peewee.Database) -> None:
         self.db = db

@@ -94,6 +94,19 @@ class Item(Base):
     holder = peewee.ForeignKeyField(Person, null=True, backref="+")
     since = TimeField(null=True)
     location = peewee.ForeignKeyField(Station, null=True, backref="+")
+    # an item's whole life (issue 13, schema step 2)
+    no_copy = peewee.BooleanField(default=False)  # P16: received marked "do not copy"
+    due_back = DateField(null=True)  # P17: due back to the issuer on this day
+    copy_of = peewee.TextField(null=True)  # P16: the code of the item this copy was made from
+    lost_from = peewee.TextField(null=True)  # P19: the status before an unresolved loss report
+    reviewed_on = DateField(null=True)  # P4: the day of the last review outcome
+    # where it went and on what terms (issue 14, schema step 3), kept by the write path while it is out
+    loan_purpose = peewee.TextField(null=True)  # outside (P13) | external (P14); None: read on site
+    loan_due = TimeField(null=True)  # P13/P14: due back by then
+    second_holder = peewee.ForeignKeyField(Person, null=True, backref="+")  # P13: carried by two
+    loan_unit = peewee.TextField(null=True)  # P14: the other unit
+    loan_recipient = peewee.TextField(null=True)  # P14: named there
+    loan_use = peewee.TextField(null=True)  # P28: what a seal or letter is out for
 
 
 class Tag(Base):

@@ -11,7 +11,19 @@ from custody import vocab
 from custody.models.core import Item
 from custody.store.core import Store
 
-OUT_STATUSES = ("out",)  # statuses that count as out; "lost" joins with its rule (P19)
+OUT_STATUSES = ("out",)  # statuses that count as out
+# P19: an item reported lost is listed with them (flagged) until a leader resolves the report; a
+# confirmed loss (`lost_from` cleared) has ended its life and is no longer listed
+
+
+def is_outstanding(status: str, lost_from: str | None) -> bool:
+    """Out, or reported lost and not yet resolved."""
+    return status in OUT_STATUSES or (status == "lost" and lost_from is not None)
+
+
+def outstanding_where(m) -> peewee.Expression:  # noqa: ANN001 - a store's Models
+    """`is_outstanding` as a query condition on `m.Item`."""
+    return m.Item.status.in_(OUT_STATUSES) | ((m.Item.status == "lost") & m.Item.lost_from.is_null(False))
 
 
 def out_key(level: str, since: datetime | None, code: str) -> tuple[int, float, str]:
@@ -25,7 +37,7 @@ def out_query(store: Store) -> peewee.ModelSelect:
     ranks = peewee.Case(m.Item.level, [(lv.slug, lv.rank) for lv in vocab.LEVELS], 0)
     return (
         m.Item.select()
-        .where(m.Item.status.in_(OUT_STATUSES))
+        .where(outstanding_where(m))
         .order_by(ranks.desc(), m.Item.since.asc(nulls="LAST"), m.Item.code)
     )
 

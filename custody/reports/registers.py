@@ -5,9 +5,9 @@ A register is a `RegisterSpec` in `REGISTERS`: its title and columns (English
 message ids, `N_`, shown in the reader's language: `custody/messages/zh/registers.po`)
 and a function from a date window to rows, built from ledger events; the rows'
 own texts (notes, kinds, statuses) are written in the language the register is
-built for. The registers of copies (复制登记), destructions (销毁登记)
-and returns to issuer (清退登记) drop in with `define(...)` once their events
-exist; see docs/closing.md.
+built for. The registers of copies (复制登记), destructions (销毁登记), returns to
+issuer (清退登记) and the separate top-secret register (绝密文件登记, P25) are at the end,
+before the review; see docs/closing.md and docs/lifecycle.md.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from custody import settings, vocab
 from custody.closing.workdays import Calendar
 from custody.errors import InvalidInput
 from custody.ledger.chain import Record
-from custody.messages import N_, Msg, joined, msg, translate
+from custody.messages import N_, Msg, joined, list_separator, msg, translate
 from custody.models.core import Item, to_text
+from custody.reports import shapes
 from custody.store.core import Store
 
 CHUNK = 500
@@ -86,13 +87,11 @@ class Window:
 
     def codes(self, codes: Iterable[str]) -> str:
         """Item codes in one cell: `a、b` (Chinese) or `a, b` (English)."""
-        return (", " if self.lang == "en" else "、").join(codes)
+        return list_separator(self.lang).join(codes)
 
-    def local(self, at: str | datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        if not at:
-            return ""
-        when = datetime.fromisoformat(at) if isinstance(at, str) else at
-        return when.astimezone(self.tz).strftime(fmt)
+    def local(self, at: str | datetime | None, fmt: str = shapes.TIME_FORMAT) -> str:
+        """A ledger time in the office's time zone (custody.reports.shapes.when)."""
+        return shapes.when(at, self.tz, fmt)
 
     def events(self, kinds: Iterable[str], *, until: str | None = None) -> list[Record]:
         """Ledger events of these kinds from the window's start to its end (or to `until`)."""
@@ -169,12 +168,31 @@ def build(store: Store, kind: str, date_from: date, date_to: date, lang: str = "
     )
 
 
+# a cell a spreadsheet would take for a formula (`=HYPERLINK(…)`, `+1+cmd|…`, `@SUM(…)`) starts so
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell that no spreadsheet runs as a formula: text starting with = + - @ tab or CR is
+    prefixed with `'` (OWASP's advice on CSV injection); other values are kept as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_row(cells: Iterable[Any]) -> list[Any]:
+    return [spreadsheet_safe(c) for c in cells]
+
+
 def write_csv(reg: Register, path: Path, lang: str = "zh") -> None:
-    """UTF-8 with a byte-order mark, so spreadsheet programs in China open the Chinese headings right."""
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
+    """UTF-8 with a byte-order mark, so spreadsheet programs in China open the Chinese headings
+    right; no cell is left that a spreadsheet would run as a formula; the file is made 0600."""
+    from custody.config import create_private
+
+    with open(create_private(path, replace=True), "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
-        w.writerow(reg.headings(lang))
-        w.writerows(reg.cells())
+        w.writerow(safe_row(reg.headings(lang)))
+        w.writerows(safe_row(row) for row in reg.cells())
 
 
 # --- helpers over items -------------------------------------------------------------------
@@ -197,10 +215,20 @@ def _copy_range(numbers: list[int], lang: str = "zh") -> str:
     numbers = sorted(numbers)
     if len(numbers) > 1 and numbers[-1] - numbers[0] == len(numbers) - 1:
         return f"{numbers[0]:06d}–{numbers[-1]:06d}"
-    return (", " if lang == "en" else "、").join(f"{n:06d}" for n in numbers)
+    return list_separator(lang).join(f"{n:06d}" for n in numbers)
 
 
 # --- 收文登记 receipts -------------------------------------------------------------------------
+
+CODES_LISTED = 4  # a receipt of more copies lists no codes: they are random, and 份号 says which copy
+
+
+def _receipt_codes(w: Window, codes: list[str]) -> str:
+    """The item codes of one receipt: each of a few copies (a code finds its copy), but no
+    `first…last` range of random numbers, which says nothing; the copy numbers say the range."""
+    if len(codes) <= CODES_LISTED:
+        return w.codes(codes)
+    return w.t("{n} codes, one per copy (custody item list)", n=len(codes))
 
 
 def _receipts(w: Window) -> list[dict[str, str]]:
@@ -259,7 +287,7 @@ def _receipts(w: Window) -> list[dict[str, str]]:
                 "kind": vocab.KIND_BY_SLUG[d["kind"]].name(w.lang),
                 "copies": str(len(group)),
                 "copy_nos": _copy_range([e.payload["copy_no"] for e in group], w.lang),
-                "codes": codes[0] if len(codes) == 1 else f"{codes[0]}…{codes[-1]}",
+                "codes": _receipt_codes(w, codes),
                 "received_by": w.people.get(first.person, "") if first.person else "",
                 "home": d["home"],
                 "note": w.note(note),
@@ -539,6 +567,226 @@ define(
 )
 
 
+# --- an item's whole life (issue 13): 复制登记, 销毁登记, 清退登记, 绝密文件登记 (P21, P25) ---------------
+
+
+def _approval_note(w: Window, d: dict[str, Any]) -> str:
+    """Who approved an act: the leader, and the request (`R12`) when it was asked in advance."""
+    who = w.people.get(d["approver"], "") if d.get("approver") else ""
+    return (
+        f"{who}（R{d['request']}）"
+        if d.get("request") and w.lang != "en"
+        else (f"{who} (R{d['request']})" if d.get("request") else who)
+    )
+
+
+def _copies(w: Window) -> list[dict[str, str]]:
+    """One row per copying: the original, how many, the new copy numbers and codes, for whom."""
+    groups: list[list[Record]] = []
+    for e in w.events(("copied",)):
+        last = groups[-1][0] if groups else None
+        if last is not None and last.at == e.at and last.payload["copy_of"] == e.payload["copy_of"]:
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+    rows = []
+    for n, group in enumerate(groups, 1):
+        first, d = group[0], group[0].payload
+        rows.append(
+            {
+                "no": str(n),
+                "date": w.local(first.at),
+                "original": d["copy_of"],
+                "doc_no": d["doc_no"],
+                "title": d["title"],
+                "marking": _marking(d["level"], d["period"], w.lang),
+                "copies": str(len(group)),
+                "copy_nos": _copy_range([e.payload["copy_no"] for e in group], w.lang),
+                "codes": _receipt_codes(w, [e.item for e in group]),
+                "for": d.get("for", ""),
+                "copied_by": w.people.get(first.person, "") if first.person else "",
+                "approver": _approval_note(w, d),
+                "issuer_ref": d.get("issuer_ref", ""),
+            }
+        )
+    return rows
+
+
+define(
+    RegisterSpec(
+        "copies",
+        N_("Register of copies"),
+        ("复制", "复制登记", "copy"),
+        (
+            Column("no", N_("No."), 0.45),
+            Column("date", N_("Copied"), 1.3),
+            Column("original", N_("Original"), 1.3),
+            Column("doc_no", N_("Doc. no."), 1.4),
+            Column("title", N_("Title"), 2.4),
+            Column("marking", N_("Level and secrecy period"), 1.2),
+            Column("copies", N_("Copies"), 0.5),
+            Column("copy_nos", N_("Copy nos."), 1.5),
+            Column("codes", N_("Item codes"), 2.0),
+            Column("for", N_("For"), 0.9),
+            Column("copied_by", N_("Copied by"), 0.8),
+            Column("approver", N_("Approved by"), 0.9),
+            Column("issuer_ref", N_("Issuer's approval"), 1.1),
+        ),
+        _copies,
+    )
+)
+
+
+def _ended_rows(w: Window, kind: str) -> list[dict[str, str]]:
+    events = w.events((kind,))
+    items = _items(w.store, [e.item for e in events])
+    rows = []
+    for n, e in enumerate(events, 1):
+        d, it = e.payload, items.get(e.item)
+        row = {
+            "no": str(n),
+            "date": w.local(e.at),
+            "code": e.item,
+            "doc_no": it.doc_no if it else "",
+            "title": it.title if it else "",
+            "marking": _marking(it.level, it.period, w.lang) if it else "",
+            "copy_no": f"{it.copy_no:06d}" if it else "",
+            "by": w.people.get(e.person, "") if e.person else "",
+        }
+        if kind == "destroyed":
+            row.update(
+                approver=_approval_note(w, d),
+                witnesses=w.codes(w.people.get(p, "?") for p in d.get("witnesses", [])),
+                method=d.get("method", ""),
+                place=d.get("place", ""),
+            )
+        else:
+            row.update(issuer=d.get("issuer", ""), due_back=d.get("due_back") or "", ref=d.get("ref", ""))
+        rows.append(row)
+    return rows
+
+
+_ENDED_COLUMNS = (
+    Column("no", N_("No."), 0.45),
+    Column("date", N_("Date"), 1.3),
+    Column("code", N_("Code"), 1.3),
+    Column("doc_no", N_("Doc. no."), 1.4),
+    Column("title", N_("Title"), 2.4),
+    Column("marking", N_("Level and secrecy period"), 1.2),
+    Column("copy_no", N_("Copy"), 0.7),
+)
+
+define(
+    RegisterSpec(
+        "destructions",
+        N_("Register of destructions"),
+        ("销毁", "销毁登记", "destruction", "destroyed"),
+        (
+            *_ENDED_COLUMNS,
+            Column("by", N_("Destroyed by"), 0.8),
+            Column("approver", N_("Approved by"), 0.9),
+            Column("witnesses", N_("Witnesses"), 1.2),
+            Column("method", N_("Method"), 0.8),
+            Column("place", N_("Place"), 0.8),
+        ),
+        lambda w: _ended_rows(w, "destroyed"),
+    )
+)
+
+define(
+    RegisterSpec(
+        "returns",
+        N_("Register of returns to issuer"),
+        ("清退", "清退登记", "returns-to-issuer", "return-to-issuer"),
+        (
+            *_ENDED_COLUMNS,
+            Column("issuer", N_("Issuer"), 1.2),
+            Column("due_back", N_("Due back"), 0.9),
+            Column("by", N_("Returned by"), 0.8),
+            Column("ref", N_("Reference"), 1.1),
+        ),
+        lambda w: _ended_rows(w, "returned_to_issuer"),
+    )
+)
+
+
+TOP_SECRET_KINDS = (
+    "received",
+    "copied",
+    "checked_out",
+    "loan_recorded",
+    "returned",
+    "destroyed",
+    "returned_to_issuer",
+)
+
+
+def _top_secret(w: Window) -> list[dict[str, str]]:
+    """P25: receipts, loans, copies and destructions of the items registered top secret, one row an event."""
+    from custody.messages.catalog import event_name
+
+    Event = w.store.m.Event  # noqa: N806 - the store's table
+    top = {
+        e.item
+        for e in Event.select(Event.item, Event.data).where(
+            Event.kind.in_(("received", "copied")) & (Event.at < w.hi)
+        )
+        if json.loads(e.data).get("level") == "top-secret"
+    }
+    items = _items(w.store, top)
+    rows = []
+    for e in (e for e in w.events(TOP_SECRET_KINDS) if e.item in top):
+        d, it = e.payload, items.get(e.item)
+        note = []
+        if e.kind == "copied":
+            note.append(w.t("copy of {code}", code=d["copy_of"]))
+            if d.get("issuer_ref"):
+                note.append(d["issuer_ref"])
+        if e.kind == "destroyed":
+            note.append(w.codes(w.people.get(p, "?") for p in d.get("witnesses", [])))
+        if e.kind == "returned":
+            note += [w.t(RETURN_FLAGS[f]) if f in RETURN_FLAGS else f for f in d.get("flags", [])]
+        rows.append(
+            {
+                "no": str(len(rows) + 1),
+                "at": w.local(e.at),
+                "event": event_name(e.kind, w.lang),
+                "code": e.item,
+                "doc_no": it.doc_no if it else "",
+                "title": it.title if it else "",
+                "copy_no": f"{it.copy_no:06d}" if it else "",
+                "person": w.people.get(e.person, "") if e.person else "",
+                "approver": _approval_note(w, d),
+                "station": e.station or "",
+                "note": w.note(note),
+            }
+        )
+    return rows
+
+
+define(
+    RegisterSpec(
+        "top-secret",
+        N_("Register of top-secret documents"),
+        ("绝密", "绝密文件登记", "top_secret", "topsecret"),
+        (
+            Column("no", N_("No."), 0.45),
+            Column("at", N_("At"), 1.3),
+            Column("event", N_("Event"), 0.8),
+            Column("code", N_("Code"), 1.3),
+            Column("doc_no", N_("Doc. no."), 1.4),
+            Column("title", N_("Title"), 2.3),
+            Column("copy_no", N_("Copy"), 0.7),
+            Column("person", N_("Person"), 0.8),
+            Column("approver", N_("Approved by"), 0.9),
+            Column("station", N_("Station"), 0.9),
+            Column("note", N_("Note"), 1.4),
+        ),
+        _top_secret,
+    )
+)
+
+
 # --- P4: declassification review ---------------------------------------------------------------
 
 ENDED = ("destroyed", "returned-to-issuer")
@@ -575,7 +823,9 @@ class ReviewEntry:
 
 
 def review(store: Store, as_of: date | None = None, ahead_days: int = 0) -> list[ReviewEntry]:
-    """Items whose secrecy period has run out by `as_of` (+ `ahead_days`), for declassification review (P4).
+    """Items whose secrecy period has run out by `as_of` (+ `ahead_days`), for declassification review (P4),
+    and classified items received with no period (listed from their receipt); an item whose review
+    outcome a leader has recorded since (`reviewed_on`) is not listed again.
 
     The period counts from the register's own receipt date for imported items, else from the day the
     item was received here. Nothing is declassified: the list is for people to decide."""
@@ -589,12 +839,21 @@ def review(store: Store, as_of: date | None = None, ahead_days: int = 0) -> list
     }
     names = {s.id: s.name for s in Station.select(Station.id, Station.name)}
     out = []
-    q = Item.select().where((Item.period != "") & Item.status.not_in(ENDED))
+    q = Item.select().where(Item.status.not_in(ENDED))
     for it in q:
+        if it.status == "lost" and it.lost_from is None:  # a confirmed loss has ended its life here
+            continue
         start = (
             date.fromisoformat(started[it.code]) if started.get(it.code) else cal.local_day(it.received_at)
         )
-        expires = vocab.Period(it.period).expires(start)
+        if it.period:
+            expires = vocab.Period(it.period).expires(start)
+        elif vocab.LEVEL_BY_SLUG[it.level].max_years is not None:  # a state secret received with no period
+            expires = start
+        else:
+            continue
+        if it.reviewed_on is not None and expires is not None and it.reviewed_on >= expires:
+            continue  # a leader has recorded the outcome (custody review-outcome)
         if expires is not None and expires <= limit:
             out.append(
                 ReviewEntry(
@@ -656,3 +915,72 @@ def review_register(store: Store, entries: list[ReviewEntry], as_of: date, lang:
         settings.get(store, "unit_name"),
         lang,
     )
+
+
+# --- 用印登记、介绍信登记 seals and letters of introduction in use (P28, issue 14) ---------------------
+
+
+def _carried(kind: str) -> Callable[[Window], list[dict[str, str]]]:
+    """Each time a seal (or a blank letter of introduction) went out: for what, who used it, who
+    approved it, when it went and came back."""
+
+    def rows(w: Window) -> list[dict[str, str]]:
+        m = w.store.m
+        loans = [e for e in w.events(("checked_out",)) if not e.payload.get("undo_of")]
+        items = _items(w.store, sorted({e.item for e in loans}))
+        loans = [e for e in loans if e.item in items and items[e.item].kind == kind]
+        approvals = {a.id: a.approver_id for a in m.Approval.select(m.Approval.id, m.Approval.approver)}
+        R = m.ApprovalRequest  # noqa: N806 - the store's table
+        requests = {r.id: r.decided_by_id for r in R.select(R.id, R.decided_by)}
+        out = []
+        for n, e in enumerate(loans, 1):
+            d = e.payload
+            back = (
+                m.Event.select()
+                .where((m.Event.kind == "returned") & (m.Event.item == e.item) & (m.Event.seq > e.seq))
+                .order_by(m.Event.seq)
+                .first()
+            )
+            approver = d.get("approver") or approvals.get(d.get("approval")) or requests.get(d.get("request"))
+            out.append(
+                {
+                    "no": str(n),
+                    "out_at": w.local(e.at),
+                    "code": e.item,
+                    "title": items[e.item].title,
+                    "use": d.get("use", ""),
+                    "user": w.people.get(e.person, "") if e.person else "",
+                    "approver": w.people.get(approver, "") if approver else "",
+                    "returned_at": w.local(back.at) if back is not None else "",
+                }
+            )
+        return out
+
+    return rows
+
+
+_CARRIED_COLUMNS = (
+    Column("no", N_("No."), 0.5),
+    Column("out_at", N_("Out"), 1.3),
+    Column("code", N_("Code"), 1.3),
+    Column("title", N_("Title"), 2.0),
+    Column("use", N_("Use"), 2.0),
+    Column("user", N_("Used by"), 0.9),
+    Column("approver", N_("Approved by"), 0.9),
+    Column("returned_at", N_("Returned"), 1.3),
+)
+
+define(
+    RegisterSpec(
+        "seals", N_("Register of seal use"), ("用印", "用印登记", "seal"), _CARRIED_COLUMNS, _carried("seal")
+    )
+)
+define(
+    RegisterSpec(
+        "letters",
+        N_("Register of letters of introduction"),
+        ("介绍信", "介绍信登记", "letter"),
+        _CARRIED_COLUMNS,
+        _carried("letter"),
+    )
+)

@@ -17,7 +17,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,8 +31,9 @@ from custody.ledger import replay
 from custody.messages.catalog import FLAG_NAMES, flag_name  # noqa: F401 - part of this module's interface
 from custody.models.core import to_text
 from custody.reports import lookup
-from custody.reports.out import OUT_STATUSES, out_key
+from custody.reports.out import OUT_STATUSES, is_outstanding, out_key
 from custody.reports.shapes import iso
+from custody.rules.lifecycle import due_state
 from custody.store.core import Store
 from custody.store.db import is_sqlite
 
@@ -56,6 +57,8 @@ class Outstanding:
     holder: int | None
     since: datetime | None
     station: str | None  # where it went out
+    due_back: date | None = None  # P17: due back to the issuer
+    loan_due: datetime | None = None  # P13/P14: an outside or external loan due back by then
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class SweepFacts:
 
     at: datetime
     reading_limit: timedelta
+    today: date | None = None  # the office's day at `at`
+    due_ahead_days: int = 7
 
 
 FlagRule = Callable[[Outstanding, SweepFacts], str | None]
@@ -91,7 +96,30 @@ def over_reading_limit(o: Outstanding, f: SweepFacts) -> str | None:
     return None
 
 
-FLAG_RULES: tuple[FlagRule, ...] = (top_secret_out, seal_out, letter_out, over_reading_limit)
+def overdue_loan(o: Outstanding, f: SweepFacts) -> str | None:
+    """P13/P14: an outside or external loan still out after its due time (its last second is on time)."""
+    return "overdue_loan" if o.loan_due is not None and f.at > o.loan_due else None
+
+
+def reported_lost(o: Outstanding, f: SweepFacts) -> str | None:
+    """P19: an item reported lost is flagged everywhere until a leader resolves it."""
+    return "lost" if o.status == "lost" else None
+
+
+def due_to_issuer(o: Outstanding, f: SweepFacts) -> str | None:
+    """P17: due back to the issuer within the setting's days (listed ahead), or past it (flagged)."""
+    return due_state(o.due_back, f.today, f.due_ahead_days) if f.today is not None else None
+
+
+FLAG_RULES: tuple[FlagRule, ...] = (
+    top_secret_out,
+    seal_out,
+    letter_out,
+    over_reading_limit,
+    overdue_loan,
+    reported_lost,
+    due_to_issuer,
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +146,7 @@ class Sweep:
     station: str | None
     entries: list[Entry]
     safes: list[SafeFlag] = field(default_factory=list)
+    due: list[tuple[Outstanding, str]] = field(default_factory=list)  # P17: (item, due flag), any status
 
     @property
     def counts(self) -> dict[str, int]:
@@ -138,6 +167,7 @@ class Sweep:
             station=name,
             entries=[e for e in self.entries if e.item.home == name],
             safes=[s for s in self.safes if s.station == name],
+            due=[d for d in self.due if d[0].home == name],
         )
 
 
@@ -167,7 +197,44 @@ def sweep(store: Store, at: datetime | None = None, station: str | None = None) 
     )
     if home is not None:
         rows = [o for o in rows if o.home == home.name]
-    return assemble(store, moment, rows, station=home.name if home else None)
+    result = assemble(store, moment, rows, station=home.name if home else None)
+    if at is None or at == now:
+        result.due = [d for d in due_back_items(store, moment) if home is None or d[0].home == home.name]
+    return result
+
+
+def due_back_items(store: Store, at: datetime) -> list[tuple[Outstanding, str]]:
+    """P17: every item still here that is due back to its issuer within the setting's days, or past
+    its day — in the safe or not — with its flag, soonest first (from the current tables)."""
+    m = store.m
+    today = at.astimezone(ZoneInfo(settings.get(store, "timezone"))).date()
+    ahead = settings.get(store, "due_back_ahead_days")
+    names = {s.id: s.name for s in m.Station.select(m.Station.id, m.Station.name)}
+    q = m.Item.select().where(m.Item.due_back.is_null(False) & m.Item.status.in_(("in", "out", "lost")))
+    out = []
+    for it in q:
+        flag = due_state(it.due_back, today, ahead)
+        if flag is None or (it.status == "lost" and it.lost_from is None):
+            continue
+        o = Outstanding(
+            it.code,
+            it.title,
+            it.kind,
+            it.level,
+            it.period,
+            it.copy_no,
+            it.doc_no,
+            it.issuer,
+            names[it.home_id],
+            it.status,
+            it.holder_id,
+            it.since,
+            names.get(it.location_id) if it.location_id else None,
+            it.due_back,
+        )
+        out.append((o, flag))
+    out.sort(key=lambda d: (d[0].due_back, d[0].code))
+    return out
 
 
 def present_items(store: Store, home_id: int | None = None) -> list[Outstanding]:
@@ -176,7 +243,8 @@ def present_items(store: Store, home_id: int | None = None) -> list[Outstanding]
     names = {s.id: s.name for s in m.Station.select(m.Station.id, m.Station.name)}
     sql = (
         "SELECT code, title, kind, level, period, copy_no, doc_no, issuer, home_id, status, holder_id, since,"
-        f" location_id FROM item WHERE status IN ({', '.join('?' * len(OUTSTANDING_STATUSES))})"
+        f" location_id, due_back, loan_due FROM item WHERE (status IN ({', '.join('?' * len(OUTSTANDING_STATUSES))})"
+        " OR (status = 'lost' AND lost_from IS NOT NULL))"
     )
     params: list[Any] = list(OUTSTANDING_STATUSES)
     if home_id is not None:
@@ -198,6 +266,8 @@ def present_items(store: Store, home_id: int | None = None) -> list[Outstanding]
             holder,
             parse(since) if since else None,
             names.get(location) if location else None,
+            date.fromisoformat(due_back) if due_back else None,
+            parse(loan_due) if loan_due else None,
         )
         for (
             code,
@@ -213,6 +283,8 @@ def present_items(store: Store, home_id: int | None = None) -> list[Outstanding]
             holder,
             since,
             location,
+            due_back,
+            loan_due,
         ) in db.execute_sql(_sql(db, sql), params)
     ]
 
@@ -246,9 +318,11 @@ def replayed_items(store: Store, at: datetime) -> list[Outstanding]:
             s.holder,
             datetime.fromisoformat(s.since) if s.since else None,
             s.location,
+            date.fromisoformat(s.due_back) if s.due_back else None,
+            datetime.fromisoformat(s.loan_due) if s.loan_due else None,
         )
         for s in states.values()
-        if s.status in OUTSTANDING_STATUSES
+        if is_outstanding(s.status, s.lost_from)
     ]
 
 
@@ -279,10 +353,20 @@ def settling_kinds() -> tuple[str, ...]:
     kinds = []
     for kind, fn in replay.APPLY.items():
         settled = True
-        for before in ("in", *OUTSTANDING_STATUSES):
+        for before in ("in", *OUTSTANDING_STATUSES, "lost"):
             probe = {
                 _PROBE_CODE: replay.ItemState(
-                    _PROBE_CODE, "", "document", "internal", "", 1, "", "", "", status=before
+                    _PROBE_CODE,
+                    "",
+                    "document",
+                    "internal",
+                    "",
+                    1,
+                    "",
+                    "",
+                    "",
+                    status=before,
+                    lost_from="in" if before == "lost" else None,
                 )
             }
             try:
@@ -304,7 +388,8 @@ def settling_kinds() -> tuple[str, ...]:
             except Exception:
                 settled = False
                 break
-            settled = settled and probe[_PROBE_CODE].status not in OUTSTANDING_STATUSES
+            after = probe[_PROBE_CODE]
+            settled = settled and not is_outstanding(after.status, after.lost_from)
         if settled:
             kinds.append(kind)
     return tuple(sorted(kinds))
@@ -349,7 +434,12 @@ def _histories(store: Store, codes: list[str], until: str) -> list[ledger.Record
 def assemble(store: Store, at: datetime, rows: Iterable[Outstanding], station: str | None = None) -> Sweep:
     """Flag, judge overdue and order the rows; add the safes not closed in time."""
     cal = Calendar.load(store)
-    facts = SweepFacts(at=at, reading_limit=timedelta(minutes=settings.get(store, "reading_limit_minutes")))
+    facts = SweepFacts(
+        at=at,
+        reading_limit=timedelta(minutes=settings.get(store, "reading_limit_minutes")),
+        today=at.astimezone(ZoneInfo(settings.get(store, "timezone"))).date(),
+        due_ahead_days=settings.get(store, "due_back_ahead_days"),
+    )
     m = store.m
     closing = {s.name: s.closing_time for s in m.Station.select(m.Station.name, m.Station.closing_time)}
     last_closing = {name: cal.last_closing(ct, at) for name, ct in closing.items()}
@@ -462,6 +552,20 @@ def to_json(store: Store, s: Sweep, tz: ZoneInfo) -> dict[str, Any]:
         "station": s.station,
         "outstanding": outstanding,
         "counts": s.counts,
+        "due_back": [
+            {
+                "code": o.code,
+                "title": o.title,
+                "level": o.level,
+                "copy_no": f"{o.copy_no:06d}",
+                "doc_no": o.doc_no,
+                "issuer": o.issuer,
+                "status": o.status,
+                "due_back": o.due_back.isoformat() if o.due_back else None,
+                "flags": [flag],
+            }
+            for o, flag in s.due
+        ],
         "unclosed_safes": [
             {
                 "station": f.station,
@@ -493,28 +597,33 @@ CSV_COLUMNS = (
 
 
 def to_csv(data: dict[str, Any]) -> str:
-    """The outstanding items of a sweep's JSON as CSV (one row per item, flags joined by ';')."""
+    """The outstanding items of a sweep's JSON as CSV (one row per item, flags joined by ';'); no
+    cell is left that a spreadsheet would run as a formula (`registers.spreadsheet_safe`)."""
+    from custody.reports.registers import safe_row
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for o in data["outstanding"]:
         holder = o["holder"] or {}
         w.writerow(
-            [
-                o["code"],
-                o["title"],
-                o["kind"],
-                o["level"],
-                o["copy_no"],
-                o["doc_no"],
-                holder.get("name", ""),
-                holder.get("badge", ""),
-                o["since"] or "",
-                o["station"] or "",
-                o["home"],
-                "yes" if o["overdue"] else "no",
-                ";".join(o["flags"]),
-            ]
+            safe_row(
+                [
+                    o["code"],
+                    o["title"],
+                    o["kind"],
+                    o["level"],
+                    o["copy_no"],
+                    o["doc_no"],
+                    holder.get("name", ""),
+                    holder.get("badge", ""),
+                    o["since"] or "",
+                    o["station"] or "",
+                    o["home"],
+                    "yes" if o["overdue"] else "no",
+                    ";".join(o["flags"]),
+                ]
+            )
         )
     return buf.getvalue()
 

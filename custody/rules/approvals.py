@@ -18,8 +18,9 @@ def decide_approve(approver: PersonFacts) -> Decision:
 
 
 def leader_present(approver: PersonFacts | None, person: PersonFacts) -> bool:
-    """A leader's badge at the station counts as approval, but not for the leader's own loan."""
-    return approver is not None and approver.role == "leader" and approver.id != person.id
+    """An ACTIVE leader's badge at the station (or named at the desk) counts as approval, but not
+    for the leader's own loan (P8: an approver must be an active leader)."""
+    return approver is not None and approver.role == "leader" and approver.active and approver.id != person.id
 
 
 def window(start: datetime, hours: float) -> tuple[datetime, datetime]:

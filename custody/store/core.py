@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import peewee
 
@@ -19,12 +20,18 @@ from custody.models import Models
 from custody.store import migrations as schema
 from custody.store.db import is_sqlite, keep_on_rollback, open_database, writing
 
+if TYPE_CHECKING:
+    from custody.ledger.checkpoint import Keeper
+
 
 class Store:
     def __init__(self, db: peewee.Database, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
         self.m = Models(db)
+        # where signed checkpoints are written (set by whoever knows the home: the CLI's Ctx);
+        # None: this store writes none (custody.ledger.checkpoint)
+        self.checkpoints: Keeper | None = None
 
     @classmethod
     def open(cls, url: str, clock: Clock | None = None, create: bool = False) -> Store:

@@ -37,6 +37,7 @@ from urllib.parse import unquote, urlparse
 
 import peewee
 
+from custody.config import create_private, make_private_dir
 from custody.errors import StorageError
 
 try:
@@ -64,7 +65,7 @@ def open_database(url: str) -> peewee.Database:
             raise StorageError(
                 "database URL {url} is invalid: write SQLite as sqlite:///absolute/path", url=url
             )
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(path))
         db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15)
     elif scheme in ("postgres", "postgresql"):
         if not parsed.path.strip("/"):
@@ -88,6 +89,18 @@ def open_database(url: str) -> peewee.Database:
     db.write_lock = WriteLock(path if scheme == "sqlite" else None)  # type: ignore[attr-defined]
     db.write_group = WriteGroup(db) if scheme == "sqlite" else None  # type: ignore[attr-defined]
     return db
+
+
+def _create_private(path: Path) -> None:
+    """A new SQLite file is created empty, mode 0600 (its directory 0700) whatever the umask,
+    before SQLite opens it: SQLite gives the WAL and shared-memory files the database's mode."""
+    if path.exists() or str(path) == ":memory:":
+        return
+    make_private_dir(path.parent)
+    try:
+        os.close(create_private(path))
+    except FileExistsError:  # created by another process meanwhile
+        pass
 
 
 def is_sqlite(db: peewee.Database) -> bool:
@@ -129,7 +142,7 @@ def held_if_free(db: peewee.Database, name: str, key: int) -> Iterator[bool]:
     if fcntl is None or not isinstance(db, peewee.SqliteDatabase):  # nothing to lock with: alone
         yield True
         return
-    fd = os.open(f"{db.database}-{name}", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    fd = os.open(f"{db.database}-{name}", os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -178,8 +191,8 @@ class WriteLock:
     def _file(self) -> int | None:
         if self._fd is None and self._path is not None:
             try:
-                # read-only is enough for flock, and works for every user who may read the database
-                self._fd = os.open(self._path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+                # read-only is enough for flock; created 0600 like the database itself
+                self._fd = os.open(self._path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600)
             except OSError as exc:
                 log.warning(
                     "no lock file %s (%s): other processes' writers wait in SQLite's busy handler",
