@@ -338,7 +338,7 @@ def verify_ledger(url: str) -> str:
 
     store = Store.open(url)
     try:
-        report = verify()
+        report = verify(store)
     finally:
         store.close()
     return f"ledger intact: {report.events} events" if report.ok else f"LEDGER BROKEN: {report.problem}"
@@ -365,7 +365,17 @@ def main() -> None:
         metavar="URL",
         help="keep the scan service's records on this PostgreSQL server (a database per run)",
     )
+    ap.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="run the scan service from this copy of the source tree (PYTHONPATH=DIR) instead of the "
+        "current one; repeated, the trees take turns at each station count: before and after a change "
+        "in one run",
+    )
     args = ap.parse_args()
+    trees = [tuple(t.split("=", 1)) for t in args.tree] or [("", None)]
     counts = [int(x) for x in args.stations.split(",")]
     worker_counts = [int(x) for x in args.workers.split(",")]
     base = Path(tempfile.mkdtemp(prefix="bench-scans-", dir=args.dir))
@@ -407,9 +417,9 @@ def main() -> None:
                     bare[engine, w] = run_load(server, fake, args.seconds)
                 finally:
                     server.stop_tree() if engine == "waitress" else server.stop()
-        for w in worker_counts:
-            home = base / f"home-{n}-{w}"
-            with service_database(home, args.pg, f"bench_scans_{n}_{w}") as url:
+        for w, (tree, tree_dir) in ((w, t) for w in worker_counts for t in trees):
+            home = base / f"home-{n}-{w}{'-' + tree if tree else ''}"
+            with service_database(home, args.pg, f"bench_scans_{n}_{w}{'_' + tree if tree else ''}") as url:
                 stations = setup_office(url, n)
                 real = Server(
                     [
@@ -426,7 +436,11 @@ def main() -> None:
                         "--no-access-log",
                         *(["--pin-cpus"] if args.pin_cpus and w > 1 else []),
                     ],
-                    env={"CUSTODY_HOME": str(home), "CUSTODY_DB": url},
+                    env={
+                        "CUSTODY_HOME": str(home),
+                        "CUSTODY_DB": url,
+                        **({"PYTHONPATH": str(tree_dir)} if tree_dir else {}),
+                    },
                 )
                 try:
                     s = run_load(real, stations, args.seconds)
@@ -439,7 +453,7 @@ def main() -> None:
                     bare["waitress", w],
                 )
                 print(
-                    f"{n:>8} {w:>7}   {wa1['rate']:>7.0f} {waw['rate']:>7.0f} {waw['p99']:>5.0f}ms   "
+                    f"{n:>8} {w:>7}{(' ' + tree) if tree else ''}   {wa1['rate']:>7.0f} {waw['rate']:>7.0f} {waw['p99']:>5.0f}ms   "
                     f"{g1['rate']:>7.0f} {gw['rate']:>7.0f} {gw['p99']:>5.1f}ms {gw['cpu']:>4.0f}µs   "
                     f"{s['rate']:>8.0f} {s['p50']:>4.1f}ms {s['p99']:>5.1f}ms {s['cpu']:>5.0f}µs   "
                     f"{s['rate'] / g1['rate']:>6.0%} {s['rate'] / gw['rate']:>6.0%}   ({verify_ledger(url)})",

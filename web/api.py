@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import bottle
 import peewee
 
 from custody import settings
@@ -39,6 +40,9 @@ class ApiRequest:
     query: Mapping[str, str]
     args: Mapping[str, str]
     read_body: Callable[[], bytes]
+    chosen_lang: str = ""  # the language Accept-Language asked for ("" none: the setting's)
+    # scans: the token hash and the configuration's version the station was found at (scan.config)
+    auth: tuple[str, int] | None = None
 
     def json(self) -> dict[str, Any]:
         return validate.json_object(self.read_body())
@@ -71,15 +75,32 @@ def health(req: ApiRequest) -> Result:
 # --- scans ----------------------------------------------------------------------
 
 
-def post_scan(req: ApiRequest) -> Result:
+def post_scan(req: ApiRequest) -> Result | bottle.HTTPResponse:
     assert req.station is not None
-    return scan.submit(req.store, req.station, validate.scan(req.json()), lang=req.lang)
+    answer = scan.submit(
+        req.store, req.station, validate.scan(req.json()), lang=req.chosen_lang or None, auth=req.auth
+    )
+    if isinstance(answer, scan.Answer) and answer.text:  # serialised once, as stored
+        out = bottle.HTTPResponse(answer.text, status=200)
+        out.content_type = "application/json; charset=utf-8"
+        return out
+    return answer
 
 
 def post_scan_batch(req: ApiRequest) -> Result:
     assert req.station is not None
     scans = validate.scan_batch(req.json())
-    return {"answers": scan.submit_batch(req.store, req.station, scans, lang=req.lang)}
+    return {
+        "answers": scan.submit_batch(
+            req.store, req.station, scans, lang=req.chosen_lang or None, auth=req.auth
+        )
+    }
+
+
+# the scan handlers confirm the station in the scan's own first query (custody.scan.config): the
+# plugin may let them in on the station its process has kept for the token
+post_scan.confirms_station = True  # type: ignore[attr-defined]
+post_scan_batch.confirms_station = True  # type: ignore[attr-defined]
 
 
 def post_station_event(req: ApiRequest) -> Result:

@@ -12,6 +12,7 @@ per request.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import re
@@ -24,11 +25,14 @@ from typing import Any
 import bottle
 import peewee
 
+from custody.actions.stations import hash_token
 from custody.errors import CustodyError, InvalidInput
 from custody.messages import Msg, lang_of
+from custody.scan import config as scan_config
 from custody.scan import state as scan_state
+from custody.scan.config import StationTokenInvalid
 from custody.store.core import Store
-from web import api, labels_api, openapi
+from web import api, labels_api, lifecycle_api, loans_api, openapi
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("web.access")
@@ -45,6 +49,9 @@ class Route:
     path: str
     handler: Callable[[api.ApiRequest], api.Result]
     auth: bool = True  # a valid station token is needed
+    admin: bool = (
+        False  # the admin token is needed, never a station's (the lifecycle API, web/lifecycle_api.py)
+    )
     summary: str = ""
     query: tuple[
         str, ...
@@ -98,6 +105,89 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", "/api/v1/out", api.list_out, summary="What is out now", query=PAGE),
     Route("GET", "/api/v1/people", api.list_people, summary="People", query=PAGE),
+    # an item's whole life (issue 13): the admin token only, until user logins exist
+    Route("POST", "/api/v1/copies", lifecycle_api.post_copy, auth=False, admin=True, summary="P16 copies"),
+    Route(
+        "POST",
+        "/api/v1/destructions",
+        lifecycle_api.post_destruction,
+        auth=False,
+        admin=True,
+        summary="P18 destroy",
+    ),
+    Route(
+        "POST",
+        "/api/v1/returns-to-issuer",
+        lifecycle_api.post_return_to_issuer,
+        auth=False,
+        admin=True,
+        summary="P17 return to issuer",
+    ),
+    Route(
+        "POST", "/api/v1/losses", lifecycle_api.post_loss, auth=False, admin=True, summary="P19 report lost"
+    ),
+    Route(
+        "POST",
+        "/api/v1/losses/resolutions",
+        lifecycle_api.post_loss_resolution,
+        auth=False,
+        admin=True,
+        summary="P19 found, or confirmed lost",
+    ),
+    Route(
+        "POST",
+        "/api/v1/reviews",
+        lifecycle_api.post_review,
+        auth=False,
+        admin=True,
+        summary="P4 review outcome",
+    ),
+    Route(
+        "POST", "/api/v1/requests", lifecycle_api.post_request, auth=False, admin=True, summary="Ask approval"
+    ),
+    Route(
+        "GET",
+        "/api/v1/requests",
+        lifecycle_api.list_requests,
+        auth=False,
+        admin=True,
+        summary="Pending requests",
+    ),
+    Route(
+        "POST",
+        "/api/v1/requests/decisions",
+        lifecycle_api.post_request_decision,
+        auth=False,
+        admin=True,
+        summary="Approve or reject a request",
+    ),
+    Route(
+        "GET",
+        "/api/v1/violations",
+        lifecycle_api.list_violations,
+        auth=False,
+        admin=True,
+        summary="P24 violations",
+        query=("since",),
+    ),
+    *(  # issue 14: loans beyond the desk (web/loans_api.py), admin token like the lifecycle API
+        Route("POST", path, handler, auth=False, admin=True, summary=summary)
+        for path, handler, summary in (
+            ("/api/v1/loans", loans_api.post_loan, "P13/P14 a loan with its terms"),
+            ("/api/v1/departments", loans_api.post_department, "P9 a department"),
+            ("/api/v1/scopes", loans_api.post_scope, "P9 change a scope"),
+            ("/api/v1/people/clearances", loans_api.post_clearance, "P8 change a clearance"),
+            ("/api/v1/handovers", loans_api.post_handover, "P26 handover"),
+        )
+    ),
+    Route(
+        "GET",
+        "/api/v1/people/<code>/holdings",
+        loans_api.holdings,
+        auth=False,
+        admin=True,
+        summary="P27 what a person holds",
+    ),
 )
 
 
@@ -139,9 +229,10 @@ class ApiPlugin:
     name = "custody-api"
     api = 2
 
-    def __init__(self, store: Store, body_limit: int) -> None:
+    def __init__(self, store: Store, body_limit: int, admin_token: str | None = None) -> None:
         self.store = store
         self.body_limit = body_limit
+        self.admin_token = admin_token
 
     def apply(self, callback: Callable[..., Any], route: bottle.Route) -> Callable[..., Any]:
         spec: Route = route.config["custody_route"]
@@ -154,16 +245,20 @@ class ApiPlugin:
                 _refuse_unreadable_headers(request.environ)
                 chosen = language(request.get_header("Accept-Language"), "")
                 too_large = route.method == "POST" and plugin._too_large(request)
-                station = None
+                station, auth = None, None
                 if spec.auth and not too_large:
-                    # the station and the language setting in one query (the scan path's first read)
-                    station, lang = plugin._station_and_language(request, chosen)
+                    # the station and the configuration's version in one query; a scan is let in on
+                    # the station this process kept, its own first query confirms it (scan.config)
+                    confirms = getattr(spec.handler, "confirms_station", False)
+                    station, lang, auth = plugin._station_and_language(request, chosen, confirmed=not confirms)
                 else:
                     lang = chosen or scan_state.current_setting(plugin.store, "language")
                 if too_large:
                     raise ApiError(
                         413, "the body is too large: at most {limit} bytes", limit=plugin.body_limit
                     )
+                if spec.admin:
+                    plugin._check_admin(request)
                 if spec.auth:
                     if station is None:
                         raise ApiError(
@@ -179,6 +274,8 @@ class ApiPlugin:
                     query=_query(request, spec.query),
                     args=args,
                     read_body=lambda: plugin._body(request),
+                    chosen_lang=chosen,
+                    auth=auth,
                 )
                 result = spec.handler(req)
                 if isinstance(result, bottle.HTTPResponse):  # a label image, not JSON
@@ -187,6 +284,8 @@ class ApiPlugin:
                 return _json(status, value)
             except ApiError as exc:
                 return _json(exc.status, {"error": exc.msg.render(lang)}, exc.headers)
+            except StationTokenInvalid as exc:  # revoked or rotated since this process kept it
+                return _json(401, {"error": exc.message(lang)}, {"WWW-Authenticate": 'Bearer realm="custody"'})
             except CustodyError as exc:
                 return _json(exc.http_status, {"error": exc.message(lang)})
             except peewee.OperationalError as exc:
@@ -199,6 +298,27 @@ class ApiPlugin:
 
         return wrapper
 
+    def _check_admin(self, request: bottle.LocalRequest) -> None:
+        """The lifecycle API: the admin token, never a station's (401 none or wrong, 403 a station's,
+        403 when the service was started without an admin token)."""
+        if not self.admin_token:
+            raise ApiError(
+                403, "this endpoint needs the service's admin token, and none is configured: use the CLI"
+            )
+        scheme, _, token = (request.get_header("Authorization") or "").strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), self.admin_token.encode()):
+            return
+        if scheme.lower() == "bearer" and 0 < len(token) <= 256 and token.isascii() and token.isprintable():
+            station, _ = scan_state.station_and_language(self.store, token)
+            if station is not None:
+                raise ApiError(403, "a station's device token may not use this endpoint")
+        raise ApiError(
+            401,
+            "missing or invalid admin token (Authorization: Bearer TOKEN)",
+            {"WWW-Authenticate": 'Bearer realm="custody-admin"'},
+        )
+
     def _too_large(self, request: bottle.LocalRequest) -> bool:
         text = request.environ.get("CONTENT_LENGTH") or ""
         return text.strip().isdigit() and int(text) > self.body_limit
@@ -209,17 +329,22 @@ class ApiPlugin:
             raise ApiError(413, "the body is too large: at most {limit} bytes", limit=self.body_limit)
         return raw
 
-    def _station_and_language(self, request: bottle.LocalRequest, chosen: str) -> tuple[Any, str]:
-        """The station its bearer token names (None: missing or wrong) and the reader's language:
-        `chosen` from Accept-Language, else the setting."""
+    def _station_and_language(
+        self, request: bottle.LocalRequest, chosen: str, *, confirmed: bool = True
+    ) -> tuple[Any, str, tuple[str, int] | None]:
+        """The station its bearer token names (None: missing or wrong), the reader's language
+        (`chosen` from Accept-Language, else the setting) and what the scan must confirm (the token
+        hash and the configuration's version it was found at). `confirmed=False`: the station this
+        process kept for the token, if any (no query; the scan's first query confirms it)."""
         header = request.get_header("Authorization") or ""
         scheme, _, token = header.strip().partition(" ")
         token = token.strip()
         if scheme.lower() == "bearer" and 0 < len(token) <= 256 and token.isascii() and token.isprintable():
-            station, setting = scan_state.station_and_language(self.store, token)
-            if station is not None:
-                return station, chosen or setting
-        return None, chosen or scan_state.current_setting(self.store, "language")
+            token_hash = hash_token(token)
+            station, settled = scan_config.cache(self.store).lookup(self.store, token_hash, confirmed=confirmed)
+            if station is not None and settled is not None:
+                return station, chosen or settled.language, (token_hash, settled.version)
+        return None, chosen or scan_state.current_setting(self.store, "language"), None
 
 
 def _refuse_unreadable_headers(environ: dict[str, Any]) -> None:
@@ -315,10 +440,11 @@ def _error_page(res: bottle.HTTPError) -> str:
     return json.dumps({"error": messages.get(res.status_code, res.status_line)})
 
 
-def make_app(store: Store, *, body_limit: int = BODY_LIMIT) -> ApiApp:
-    """The API on an opened store. Installs no global state; routes come from `ROUTES`."""
+def make_app(store: Store, *, body_limit: int = BODY_LIMIT, admin_token: str | None = None) -> ApiApp:
+    """The API on an opened store. Installs no global state; routes come from `ROUTES`.
+    `admin_token`: the bearer token of the lifecycle routes (none: they answer 403)."""
     app = ApiApp()
-    app.install(ApiPlugin(store, body_limit))
+    app.install(ApiPlugin(store, body_limit, admin_token))
     for r in ROUTES:
         app.route(r.path, r.method, r.handler, name=f"{r.method} {r.path}", custody_route=r)
     app.default_error_handler = _error_page  # type: ignore[method-assign]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from custody.rules import approvals as approval_rules
 from custody.rules import loans as policy
 from custody.rules import undo as undo_rules
 from custody.rules.facts import ApprovalFacts, Refusal, UndoFacts
+from custody.rules.places import CARRIED, LoanTerms
 from custody.store.core import Store
 from custody.store.fastsql import Compiled, param
 
@@ -47,14 +49,115 @@ def set_state(
     it.status, it.holder, it.since, it.location = status, holder, since, where
 
 
+SET_LOAN = Compiled(
+    lambda m: m.Item.update(
+        loan_purpose=param("purpose", m.Item.loan_purpose),
+        loan_due=param("due", m.Item.loan_due),
+        second_holder=param("second", m.Item.second_holder),
+        loan_unit=param("unit", m.Item.loan_unit),
+        loan_recipient=param("recipient", m.Item.loan_recipient),
+        loan_use=param("use", m.Item.loan_use),
+    ).where(m.Item.id == param("id"))
+)
+
+
+_LOAN_COLUMNS = ("loan_purpose", "loan_due", "second_holder", "loan_unit", "loan_recipient", "loan_use")
+_UNLOADED = object()  # a column the caller's row was not loaded with: always written
+
+
+def set_loan(store: Store, it: Item, terms: LoanTerms | None, second: Person | None = None) -> None:
+    """THE write of a loan's terms on the item (P13/P14/P28): set by a check-out, cleared (None) by
+    a return. A loan for reading keeps no terms but its stated use."""
+    t = terms or LoanTerms()
+    purpose = t.purpose if terms is not None and t.purpose != "reading" else None
+    fields = {
+        "purpose": purpose,
+        "due": t.due if purpose else None,
+        "second": second.id if second is not None else None,
+        "unit": t.unit.strip() or None,
+        "recipient": t.recipient.strip() or None,
+        "use": t.use.strip() or None,
+    }
+    loaded = tuple(it.__data__.get(name, _UNLOADED) for name in _LOAN_COLUMNS)
+    if loaded != tuple(fields.values()):  # unchanged (a reading loan's return, say): nothing to write
+        SET_LOAN.execute(store, id=it.id, **fields)
+    it.loan_purpose, it.loan_due, it.second_holder = fields["purpose"], fields["due"], second
+    it.loan_unit, it.loan_recipient, it.loan_use = fields["unit"], fields["recipient"], fields["use"]
+
+
+def terms_data(terms: LoanTerms, second: Person | None) -> dict[str, Any]:
+    """A loan's terms as its `checked_out` event keeps them (only what was given)."""
+    data: dict[str, Any] = {}
+    if terms.purpose != "reading":
+        data["purpose"] = terms.purpose
+        data["due"] = terms.due.isoformat() if terms.due else None
+    if second is not None:
+        data["with"] = second.id
+    for key in ("unit", "recipient", "letter", "use"):
+        if getattr(terms, key).strip():
+            data[key] = getattr(terms, key).strip()
+    return data
+
+
 def _approvals_for(store: Store, person: Person, it: Item) -> tuple[ApprovalFacts, ...]:
+    """The approvals given beforehand for this loan: `custody approve CODE --for --by` rows, and
+    approved check-out requests (`custody request check-out`, shown with their id negated so the
+    write knows which table to mark used). Only those given by a leader still active count."""
+    from custody.actions.requests import grants_for
+    from custody.rules.lifecycle import approver_may_approve
+
     m = store.m
     rows = m.Approval.select().where(
         (m.Approval.person == person.id) & (m.Approval.item == it.id) & m.Approval.used_seq.is_null()
     )
-    return tuple(
-        ApprovalFacts(a.id, person.id, it.code, a.approver.name, a.valid_from, a.valid_until) for a in rows
+    given = tuple(
+        ApprovalFacts(a.id, person.id, it.code, a.approver.name, a.valid_from, a.valid_until)
+        for a in rows
+        if approver_may_approve(person_facts(store, a.approver))
     )
+    requested = tuple(
+        ApprovalFacts(-g.id, person.id, it.code, g.approver.name, g.valid_from, g.valid_until)
+        for g in grants_for(store, "check-out", person, it)
+        if approver_may_approve(g.approver)
+        and g.approver.id != person.id
+        and g.uses_left != 0
+        and (g.document is None or g.document == (it.issuer, it.doc_no))
+    )
+    return given + requested
+
+
+def stated_use(store: Store, person: Person, it: Item) -> str:
+    """P28 at a station, where nobody types: the purpose of an approval given beforehand for this
+    person and this seal or letter (`custody approve CODE --for --by --purpose`, or an approved
+    check-out request's purpose), valid now; "" when there is none."""
+    from custody.rules.lifecycle import approver_may_approve
+
+    m = store.m
+    now = store.now()
+    rows = m.Approval.select().where(
+        (m.Approval.person == person.id)
+        & (m.Approval.item == it.id)
+        & m.Approval.used_seq.is_null()
+        & (m.Approval.valid_from <= now)
+        & (m.Approval.valid_until >= now)
+        & (m.Approval.purpose != "")
+    )
+    for a in rows:
+        if approver_may_approve(person_facts(store, a.approver)):
+            return a.purpose  # type: ignore[no-any-return]
+    R = m.ApprovalRequest  # noqa: N806 - the store's table
+    for r in R.select().where(
+        (R.status == "approved")
+        & (R.action == "check-out")
+        & (R.person == person.id)
+        & ((R.item.is_null()) | (R.item == it.id))
+        & (R.valid_from <= now)
+        & (R.valid_until >= now)
+        & (R.purpose != "")
+    ):
+        if (r.uses == 0 or r.used < r.uses) and approver_may_approve(person_facts(store, r.decided_by)):
+            return r.purpose  # type: ignore[no-any-return]
+    return ""
 
 
 def _loaded_item(store: Store, code: str, loaded: Item | None) -> Item:
@@ -76,16 +179,25 @@ def check_out(
     actor: str,
     approver: Person | None = None,
     loaded: Item | None = None,
+    terms: LoanTerms | None = None,
+    second: Person | None = None,
 ) -> Outcome:
-    """P7–P10: lend an item that is home to a person, or refuse with the reason.
+    """P7–P15, P28: lend an item that is home to a person, or refuse with the reason.
 
+    `terms`: the purpose (reading, outside, external), due time, unit and recipient, letter of
+    introduction and stated use; `second`: the second person carrying it (P13), recorded as a holder.
     `loaded`: the item as `lookup.item` loads it, already loaded in the caller's transaction."""
     m = store.m
+    terms = terms or LoanTerms()
     with store.writing():
         it = _loaded_item(store, code, loaded)
         ifacts = item_facts(store, it)
         pfacts = person_facts(store, person, with_badge=policy.is_scoped(ifacts))
         afacts = person_facts(store, approver) if approver else None
+        if second is not None:
+            terms = replace(terms, second=person_facts(store, second))
+        if it.kind in CARRIED and not terms.use.strip():
+            terms = replace(terms, use=stated_use(store, person, it))
         facts = policy.CheckOutFacts(
             item=ifacts,
             person=pfacts,
@@ -93,7 +205,8 @@ def check_out(
             station_kind=station.kind,
             now=store.now(),
             approver=afacts,
-            approvals=_approvals_for(store, person, it) if policy.needs_approval(ifacts) else (),
+            approvals=_approvals_for(store, person, it) if policy.needs_approval(ifacts, terms) else (),
+            terms=terms,
         )
         decision = policy.decide_check_out(facts)
         if isinstance(decision, Refusal):
@@ -112,8 +225,11 @@ def check_out(
         data: dict[str, Any] = {}
         if approver is not None and approval_rules.leader_present(afacts, pfacts):
             data["approver"] = approver.id
-        if decision.approval is not None:
+        if decision.approval is not None and decision.approval.id > 0:
             data["approval"] = decision.approval.id
+        elif decision.approval is not None:
+            data["request"] = -decision.approval.id
+        data.update(terms_data(terms, second))
         rec = ledger.append(
             store,
             "checked_out",
@@ -124,9 +240,14 @@ def check_out(
             actor=actor,
             data=data,
         )
-        if decision.approval is not None:
+        if decision.approval is not None and decision.approval.id > 0:
             m.Approval.update(used_seq=rec.seq).where(m.Approval.id == decision.approval.id).execute()
+        elif decision.approval is not None:  # an approved request (`_approvals_for`)
+            m.ApprovalRequest.update(used=m.ApprovalRequest.used + 1).where(
+                m.ApprovalRequest.id == -decision.approval.id
+            ).execute()
         set_state(store, it, "out", person, now, station)
+        set_loan(store, it, terms, second)
     return Outcome(
         "checked_out", text("checked_out", **decision.params), item=it, person=person, seq=rec.seq, extra=data
     )
@@ -177,6 +298,7 @@ def return_item(
             data={"presented_by": presenter.id if presenter else None, "flags": list(decision.flags)},
         )
         set_state(store, it, "in", None, None, station)
+        set_loan(store, it, None)
     return Outcome(
         "returned",
         text("returned", **decision.params),
@@ -354,6 +476,7 @@ def undo_custody_event(store: Store, seq: int, station: Station, *, actor: str) 
                 data={"presented_by": None, "flags": [], "undo_of": seq},
             )
             set_state(store, it, "in", None, None, station)
+            set_loan(store, it, None)
             key = "undo_checked_out"
         else:
             rec = ledger.append(

@@ -73,6 +73,7 @@ class ScanRow:
     late: bool
     exception: str | None
     session: str | None
+    answer_text: str | None = None  # the answer as JSON, if the caller has serialised it already
 
 
 def store_scan(store: Store, row: ScanRow) -> None:
@@ -92,7 +93,9 @@ def store_scan(store: Store, row: ScanRow) -> None:
                 to_text(row.at),
                 row.outcome,
                 row.reason,
-                json.dumps(row.answer, ensure_ascii=False),
+                row.answer_text
+                if row.answer_text is not None
+                else json.dumps(row.answer, ensure_ascii=False),
                 row.event_seq,
                 row.late,
                 row.exception,

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 
 from custody import settings, vocab
+from custody.actions.settings import bump_config_version
 from custody.errors import Conflict, InvalidInput
 from custody.ledger import chain as ledger
 from custody.models.core import Station
@@ -51,6 +52,7 @@ def add_station(store: Store, name: str, kind: str, *, actor: str) -> tuple[Stat
             actor=actor,
             data={"kind": sk.slug, "token_hint": token[:6]},
         )
+        bump_config_version(store)  # the scan service re-reads its kept stations
     return st, token
 
 
@@ -65,6 +67,7 @@ def rotate_token(store: Store, name: str, *, actor: str) -> str:
         ledger.append(
             store, "token_issued", store.now(), station=name, actor=actor, data={"token_hint": token[:6]}
         )
+        bump_config_version(store)  # the scan service re-reads its kept stations
     return token
 
 
@@ -76,6 +79,7 @@ def revoke_token(store: Store, name: str, *, actor: str) -> None:
             m.Station.id == st.id
         ).execute()
         ledger.append(store, "token_revoked", store.now(), station=name, actor=actor, data={})
+        bump_config_version(store)  # the scan service re-reads its kept stations
 
 
 STATION_BY_TOKEN = Compiled(
@@ -100,6 +104,7 @@ def set_station_closing_time(store: Store, name: str, closing_time: str | None, 
         ledger.append(
             store, "station_changed", store.now(), station=st.name, actor=actor, data={"closing_time": value}
         )
+        bump_config_version(store)  # the scan service re-reads its kept stations
     return m.Station.get_by_id(st.id)
 
 

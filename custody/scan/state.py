@@ -2,8 +2,9 @@
 
 The first read of a scan (`station_state`, inside its write transaction) brings
 in one row: the answer already stored for its scan_id, the station's session
-and its person, the settings a scan needs, whether a count or a closing check
-is open there, and the tag with exactly the scanned code with its item as
+and its person, the configuration's version (the settings a scan needs are
+kept by `custody.scan.config` and read again only when it moved), whether a
+count or a closing check is open there, and the tag with exactly the scanned code with its item as
 `lookup.item` loads it. Only a code that names no tag exactly is looked up
 again, in its other forms (`resolve`). The queries are compiled once
 (`custody.store.fastsql`).
@@ -19,12 +20,12 @@ from typing import Any
 import peewee
 
 from custody import settings
-from custody.actions import core as actions
 from custody.errors import Conflict
 from custody.models import Models
 from custody.models.core import Item, Person, Station, Tag
 from custody.models.scan import StationSession
 from custody.reports import lookup
+from custody.scan import config
 from custody.store import fastsql
 from custody.store.core import Store
 
@@ -65,25 +66,14 @@ def _setting(value: str | None, key: str) -> Any:
     return json.loads(value) if value is not None else DEFAULTS[key]
 
 
-STATION_AND_LANGUAGE = fastsql.Compiled(
-    lambda m: (
-        m.Station.select(m.Station, _setting_column(m, "language"))
-        .where(m.Station.token_hash == fastsql.param("hash"))
-        .limit(1)
-    )
-)
-
-
 def station_and_language(store: Store, token: str) -> tuple[Station | None, str]:
     """The station a bearer token names (as `actions.station_for_token` finds it) and the language
-    setting, in one query: a request's first read. Without a station, the language is the default."""
-    if not token:
+    setting: one query (the station and the configuration's version; the settings are read again
+    only when the version moved, `custody.scan.config`). Without a station, the default language."""
+    station, settled = config.cache(store).station_for_token(store, token)
+    if station is None or settled is None:
         return None, DEFAULTS["language"]
-    rows = STATION_AND_LANGUAGE.objects(store, hash=actions.hash_token(token))
-    if not rows:
-        return None, DEFAULTS["language"]
-    station, language = rows[0]
-    return station, _setting(language, "language")
+    return station, settled.language
 
 
 def current_setting(store: Store, key: str) -> Any:
@@ -154,9 +144,7 @@ def _station_state_query(m: Models) -> peewee.Query:
             home,
             holder,
             location,
-            _setting_column(m, "session_timeout_seconds"),
-            _setting_column(m, "timezone"),
-            _setting_column(m, "language"),
+            config.version_column(m),
             InventoryCount.select(peewee.SQL("1"))
             .where(InventoryCount.open_key == Station.id)
             .alias("counting"),
@@ -191,6 +179,7 @@ class StationState:
     session: StationSession | None
     person: Person | None
     badge: str | None
+    version: int  # the configuration's version (`custody.scan.config`), read in this same query
     timeout_seconds: int
     timezone: str
     language: str  # the `language` setting: station answers are rendered (and stored) in it
@@ -245,22 +234,22 @@ def station_state(store: Store, station: Station, scan_id: str, code: str = "") 
             holder,
             location,
             badge,
-            timeout,
-            timezone,
-            language,
+            version,
             counting,
             unchecked,
         ),
     ) = STATION_STATE.objects(store, station=station.id, scan_id=scan_id, code=code)
     if item is not None:
         lookup.place(item, home, holder, location)
+    settled = config.cache(store).at(store, config.version_of(version))
     return StationState(
         session,
         person,
         badge,
-        _setting(timeout, "session_timeout_seconds"),
-        _setting(timezone, "timezone"),
-        _setting(language, "language"),
+        config.version_of(version),
+        settled.timeout_seconds,
+        settled.timezone,
+        settled.language,
         counting is not None,
         unchecked is not None,
         (stored.station_id, stored.answer) if stored is not None else None,

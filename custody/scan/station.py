@@ -20,6 +20,7 @@ exception for the custodian.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from custody.messages.catalog import text
 from custody.models.core import Item, Person, Station, to_text
 from custody.reports import lookup, shapes
 from custody.rules import loans as policy
-from custody.scan import commands
+from custody.scan import commands, config
 from custody.scan.state import CLOCK_SKEW, StationState, Target, load_person, station_state
 from custody.store.core import Store
 from custody.store.db import write_grouped
@@ -162,14 +163,34 @@ class ScanContext:
 # --- entry points -----------------------------------------------------------------
 
 
-def submit(store: Store, station: Station, scan: ScanInput, lang: str | None = None) -> dict[str, Any]:
+class Answer(dict):  # type: ignore[type-arg]
+    """A new scan's answer, with its JSON text as stored (`text`), so that it is sent as it is
+    rather than serialised twice."""
+
+    text: str = ""
+
+
+def submit(
+    store: Store,
+    station: Station,
+    scan: ScanInput,
+    lang: str | None = None,
+    auth: tuple[str, int] | None = None,
+) -> dict[str, Any]:
     """Process one scan durably and return its answer (the stored one again for a repeated scan_id).
-    The answer is given, and stored, in `lang` (the request's language), else the `language` setting."""
-    return submit_batch(store, station, [scan], lang)[0]
+    The answer is given, and stored, in `lang` (the request's language), else the `language` setting.
+    `auth`: the token hash the station was found by and the configuration's version it was found at
+    (`custody.scan.config`): if the version has moved when the scan's first query reads it, the
+    token is looked up again there (`config.StationTokenInvalid` if it names the station no more)."""
+    return submit_batch(store, station, [scan], lang, auth)[0]
 
 
 def submit_batch(
-    store: Store, station: Station, scans: Sequence[ScanInput], lang: str | None = None
+    store: Store,
+    station: Station,
+    scans: Sequence[ScanInput],
+    lang: str | None = None,
+    auth: tuple[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Several scans of one station (an RFID burst), in order, in one transaction.
 
@@ -180,10 +201,14 @@ def submit_batch(
 
     def job() -> list[dict[str, Any]]:
         answers = []
+        current, seen = station, auth[1] if auth is not None else None
         for s in scans:
-            state = station_state(store, station, s.scan_id, s.code.strip())
-            answer = state.stored_answer(station, s.scan_id)
-            answers.append(answer if answer is not None else _process(store, station, s, state, lang))
+            state = station_state(store, current, s.scan_id, s.code.strip())
+            if auth is not None and state.version != seen:
+                current = config.cache(store).confirm(store, state.version, current, auth[0], seen)
+                seen = state.version
+            answer = state.stored_answer(current, s.scan_id)
+            answers.append(answer if answer is not None else _process(store, current, s, state, lang))
         return answers
 
     for attempt in range(3):
@@ -260,14 +285,17 @@ def _process(
     message = out.message(ctx.lang)
     if ctx.late and ctx.exception is None:
         message += text("late_note", scanned_at=shapes.iso(scanned, ctx.tz)).render(ctx.lang)
-    answer = {
-        "scan_id": scan.scan_id,
-        "outcome": outcome,
-        "message": message,
-        "item": _item_json(ctx, out.item) if out.item is not None else None,
-        "person": ctx.person_json(ctx.session_person() or out.person),
-        "duplicate": False,
-    }
+    answer = Answer(
+        {
+            "scan_id": scan.scan_id,
+            "outcome": outcome,
+            "message": message,
+            "item": _item_json(ctx, out.item) if out.item is not None else None,
+            "person": ctx.person_json(ctx.session_person() or out.person),
+            "duplicate": False,
+        }
+    )
+    answer.text = json.dumps(answer, ensure_ascii=False)
     scan_actions.store_scan(
         store,
         scan_actions.ScanRow(
@@ -280,6 +308,7 @@ def _process(
             outcome=outcome,
             reason=out.reason,
             answer=answer,
+            answer_text=answer.text,
             event_seq=out.seq or None,
             late=ctx.late,
             exception=ctx.exception,
