@@ -160,3 +160,51 @@ def test_a_destroyed_or_lost_item_at_a_station_is_refused(office, app):
         answer = scan(office, code)
         assert answer["outcome"] == "refused" and office.item(code).status == status
     assert "遗失" in answer["message"]
+
+
+def test_serve_takes_the_admin_token_from_a_file(live_office, tmp_path):
+    """A running service answers the lifecycle routes to the admin token of `--admin-token-file`
+    (before, `custody serve` could not be given one: those routes always answered 403)."""
+    import requests
+    from conftest import ServeProcess
+
+    token_file = tmp_path / "admin.token"
+    token_file.write_text(ADMIN + "\n")
+    serve = ServeProcess(live_office.home, args=["--admin-token-file", str(token_file)])
+    try:
+        url = serve.start()
+        body = {"code": live_office.secret[0], "by": "C001", "note": "not in the safe at the count"}
+        station = requests.post(
+            url + "/api/v1/losses", json=body, headers={"Authorization": f"Bearer {live_office.tokens['保密室']}"},
+            timeout=10,
+        )  # fmt: skip
+        assert station.status_code == 403
+        admin = requests.post(
+            url + "/api/v1/losses", json=body, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=10
+        )
+        assert admin.status_code == 200, admin.text
+        assert serve.stop() == 0
+    finally:
+        if serve.proc is not None and serve.proc.poll() is None:
+            serve.proc.kill()
+            serve.proc.wait(10)
+    assert live_office.item(live_office.secret[0]).status == "lost"
+
+
+def test_a_short_admin_token_is_refused(tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    short = tmp_path / "admin.token"
+    short.write_text("secret\n")
+    custody = str(Path(sys.executable).with_name("custody"))
+    done = subprocess.run(
+        [custody, "--home", str(tmp_path / "home"), "serve", "--admin-token-file", str(short)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"custody: {short} 中的管理令牌只有 6 个字符：至少 24 个")
+    )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from custody.actions import core as actions
-from custody.errors import CustodyError
+from custody.errors import CustodyError, InvalidInput
 from custody.store.core import Store
 
 if TYPE_CHECKING:
@@ -78,6 +78,12 @@ def register(cli: click.Group) -> None:
     help="The certificate's private key (PEM, unencrypted).",
 )
 @click.option(
+    "--admin-token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file holding the bearer token of the lifecycle routes (copy, destroy, requests …); "
+    "without it they answer 403 and those actions stay with the CLI on this machine.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=True,
     show_default=True,
@@ -93,6 +99,7 @@ def serve(
     pin_cpus: bool,
     tls_cert: Path | None,
     tls_key: Path | None,
+    admin_token_file: Path | None,
     access_log: bool,
 ) -> None:
     """Run the scan API and web service until SIGTERM or Ctrl-C (requests in flight finish).
@@ -117,6 +124,7 @@ def serve(
         raise click.UsageError(obj.t("--pin-cpus goes with --workers 2 or more"))
     if (tls_cert is None) != (tls_key is None):
         raise click.UsageError(obj.t("give --tls-cert and --tls-key together"))
+    admin_token = _admin_token(admin_token_file)
     if access_log:
         logging.getLogger("web").setLevel(logging.INFO)
     logging.getLogger("web.server").setLevel(logging.INFO)
@@ -147,7 +155,7 @@ def serve(
                 scheduler.stop()
             store.close()
 
-        return make_app(store), close
+        return make_app(store, admin_token=admin_token), close
 
     code = server.serve(
         open_worker,
@@ -161,6 +169,25 @@ def serve(
     )
     if code:
         raise CustodyError("the service's worker processes kept dying; stopped (see the log)")
+
+
+MIN_ADMIN_TOKEN = 24  # characters: a token anyone could guess protects nothing
+
+
+def _admin_token(path: Path | None) -> str | None:
+    """The admin token from its file (first line, stripped); refused when too short to be secret."""
+    if path is None:
+        return None
+    token = path.read_text(encoding="utf-8").strip().splitlines()[0].strip() if path.stat().st_size else ""
+    if len(token) < MIN_ADMIN_TOKEN:
+        raise InvalidInput(
+            "the admin token in {file} is {length} characters long: at least {least}, e.g. from "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+            file=str(path),
+            length=len(token),
+            least=MIN_ADMIN_TOKEN,
+        )
+    return token
 
 
 def _is_loopback(host: str) -> bool:
