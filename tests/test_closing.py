@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 import pytest
 from closing_support import BACKENDS, MONDAY, WebhookReceiver, local, office_at, run_cli
 
+from custody.actions import closing as closing_actions
 from custody.actions import core as actions
 from custody.clock import FixedClock
 from custody.closing import schedule as closing
@@ -89,7 +90,7 @@ def test_a_late_run_records_the_closing_moment_from_the_ledger(office):
 
 def test_safe_closed_in_time_gets_no_grace_record(office):
     office.at("17:50")
-    closing.close_safe(office.store, office.station("保密室"), office.people["zhao"], "test")
+    closing_actions.close_safe(office.store, office.station("保密室"), office.people["zhao"], "test")
     office.at("18:30")
     kinds = [r.kind for r in closing.run_due_sweeps(office.store, office.clock.now())]
     assert kinds == ["closing", "closing"]
@@ -126,7 +127,9 @@ def test_close_safe_records_who_when_and_what_was_out(office):
     office.lend(office.top, "zhao")
     office.lend(office.reading[0], "li", station="阅文室")
     office.at("17:35")
-    out = closing.close_safe(office.store, office.station("保密室"), office.people["zhao"], "scan:保密室")
+    out = closing_actions.close_safe(
+        office.store, office.station("保密室"), office.people["zhao"], "scan:保密室"
+    )
     assert (
         out.outcome == "command" and "仍有1件未归还" in out.message("zh") and office.top in out.message("zh")
     )
@@ -139,27 +142,31 @@ def test_close_safe_records_who_when_and_what_was_out(office):
 
 def test_second_check(office):
     room = office.station("保密室")
-    assert closing.second_check(office.store, room, office.people["wang"], "t") is None  # nothing to check
+    assert (
+        closing_actions.second_check(office.store, room, office.people["wang"], "t") is None
+    )  # nothing to check
     office.at("17:35")
-    closing.close_safe(office.store, room, office.people["zhao"], "t")
-    same = closing.second_check(office.store, room, office.people["zhao"], "t")
+    closing_actions.close_safe(office.store, room, office.people["zhao"], "t")
+    same = closing_actions.second_check(office.store, room, office.people["zhao"], "t")
     assert same is not None and same.outcome == "refused" and same.reason == "second_check_same_person"
     office.at("17:38")
-    ok = closing.second_check(office.store, room, office.people["wang"], "t")
+    ok = closing_actions.second_check(office.store, room, office.people["wang"], "t")
     assert ok is not None and ok.outcome == "command" and "王主任" in ok.message("zh")
     check = office.store.m.ClosingCheck.get()
     assert check.checker_id == office.people["wang"].id and check.checked_at == local(MONDAY, "17:38")
-    assert closing.second_check(office.store, room, office.people["qian"], "t") is None  # already checked
+    assert (
+        closing_actions.second_check(office.store, room, office.people["qian"], "t") is None
+    )  # already checked
     office.at("18:00")
-    closing.close_safe(office.store, room, office.people["qian"], "t")
+    closing_actions.close_safe(office.store, room, office.people["qian"], "t")
     office.at("18:11")  # the window (10 minutes) has passed
-    assert closing.second_check(office.store, room, office.people["wang"], "t") is None
+    assert closing_actions.second_check(office.store, room, office.people["wang"], "t") is None
 
 
 def test_staff_may_not_close_the_safe_and_the_refusal_is_recorded(office):
     before = office.events()
     with pytest.raises(Refused) as err:
-        closing.close_safe(office.store, office.station("保密室"), office.people["zhang"], "t")
+        closing_actions.close_safe(office.store, office.station("保密室"), office.people["zhang"], "t")
     assert "张三" in err.value.message("zh") and err.value.reason == "close_safe_not_allowed"
     assert office.store.m.ClosingCheck.select().count() == 0
     events = list(office.store.m.Event.select().where(office.store.m.Event.seq > before))

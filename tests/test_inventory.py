@@ -12,6 +12,7 @@ from closing_support import BACKENDS, office_at, recent_morning, run_cli
 from custody.actions import core as actions
 from custody.actions import inventory
 from custody.errors import Conflict, Refused
+from custody.rules import inventory as inventory_rules
 from custody.store.core import Store
 
 
@@ -30,12 +31,14 @@ def codes_of(entries: list[dict]) -> set[str]:
 
 def test_reconcile_sorts_each_kind_of_finding():
     seen = {
-        "A": inventory.SeenFacts("保密室", "in"),
-        "B": inventory.SeenFacts("阅文室", "in"),
-        "C": inventory.SeenFacts("保密室", "out"),
-        "D": inventory.SeenFacts("保密室", "destroyed"),
+        "A": inventory_rules.SeenFacts("保密室", "in"),
+        "B": inventory_rules.SeenFacts("阅文室", "in"),
+        "C": inventory_rules.SeenFacts("保密室", "out"),
+        "D": inventory_rules.SeenFacts("保密室", "destroyed"),
     }
-    r = inventory.reconcile("保密室", {"A", "E", "F"}, seen, {"999": 2}, {"A": 3, "B": 1, "C": 1, "D": 1})
+    r = inventory_rules.reconcile(
+        "保密室", {"A", "E", "F"}, seen, {"999": 2}, {"A": 3, "B": 1, "C": 1, "D": 1}
+    )
     assert (r.found, r.missing, r.misplaced, r.out_but_seen, r.not_in_stock, r.unknown) == (
         ["A"],
         ["E", "F"],
@@ -48,7 +51,7 @@ def test_reconcile_sorts_each_kind_of_finding():
 
 
 def test_reconcile_of_nothing_seen_is_all_missing():
-    r = inventory.reconcile("保密室", {"A", "B"}, {}, {}, {})
+    r = inventory_rules.reconcile("保密室", {"A", "B"}, {}, {}, {})
     assert r.missing == ["A", "B"] and r.found == [] and r.duplicates == {}
 
 

@@ -32,14 +32,14 @@ from custody.actions import core as actions_core
 from custody.actions.outcome import Outcome
 from custody.errors import Conflict, Refused
 from custody.ledger import chain as ledger
-from custody.messages import Msg
+from custody.messages import N_, Msg
 from custody.models.closing import InventoryCount
 from custody.models.core import Person, Station, to_text
 from custody.reports import lookup
 from custody.reports.shapes import iso
 from custody.rules import inventory as rules
 from custody.rules.facts import Refusal
-from custody.rules.inventory import Reconciliation, SeenFacts, classify, reconcile  # noqa: F401 - moved there
+from custody.rules.inventory import SeenFacts, classify, reconcile
 from custody.store.core import Store
 
 STARTERS = rules.STARTERS
@@ -220,9 +220,9 @@ def _record_reads(store: Store, count: InventoryCount, reads: Sequence[tuple[str
 
 SEEN_NOTES = {  # what a seen item's category adds to the answer
     "found": "",
-    "misplaced": "; its home is “{home}”",
-    "out_but_seen": "; recorded as out to {holder}: a return never scanned",
-    "not_in_stock": "; its status is {state}",
+    "misplaced": N_("; its home is “{home}”"),
+    "out_but_seen": N_("; recorded as out to {holder}: a return never scanned"),
+    "not_in_stock": N_("; its status is {state}"),
 }
 
 

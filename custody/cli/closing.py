@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from custody import vocab
+from custody.actions import closing as closing_actions
 from custody.actions import inventory
 from custody.cli import table
 from custody.cli.table import listing
@@ -169,7 +170,7 @@ def sweep_cmd(
     data = sweep.to_json(store, s, obj.tz())
     if record:
         st = lookup.station(store, station_name) if station_name else None
-        rec = closing.record_sweep(
+        rec = closing_actions.record_sweep(
             store, s, kind="manual", day=Calendar.load(store).local_day(s.at), actor=obj.actor, station=st
         )
         if rec is not None and rec.notify_status == "pending":
@@ -366,7 +367,7 @@ def closing_close(obj: Any, station: str, by_badge: str) -> None:
       custody closing close 保密室 --by C001
     """
     store = obj.store()
-    out = closing.close_safe(
+    out = closing_actions.close_safe(
         store, lookup.station(store, station), lookup.person_by_badge(store, by_badge), obj.actor
     )
     click.echo(out.message(obj.lang))
@@ -385,7 +386,7 @@ def closing_check(obj: Any, station: str, by_badge: str) -> None:
     """
     store = obj.store()
     st = lookup.station(store, station)
-    out = closing.second_check(store, st, lookup.person_by_badge(store, by_badge), obj.actor)
+    out = closing_actions.second_check(store, st, lookup.person_by_badge(store, by_badge), obj.actor)
     if out is None:
         raise InvalidInput("no close of {station!r} awaits a check", station=st.name)
     click.echo(out.message(obj.lang))

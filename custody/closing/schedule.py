@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from custody.actions.closing import awaiting_check, close_safe, record_sweep, second_check
+from custody.actions.closing import record_sweep
 from custody.clock import Clock
 from custody.closing.workdays import Calendar
 from custody.models.closing import ClosingCheck, SweepRecord
@@ -31,16 +31,6 @@ from custody.models.core import Station
 from custody.reports import sweep
 from custody.reports.shapes import iso
 from custody.store.core import Store
-
-# moved to custody.actions.closing (the one write path); named here for the callers of this module
-__all__ = [
-    "ClosingScheduler",
-    "awaiting_check",
-    "close_safe",
-    "record_sweep",
-    "run_due_sweeps",
-    "second_check",
-]
 
 log = logging.getLogger(__name__)
 
