@@ -105,8 +105,11 @@ def restore(db_path: Path, source: Path, now: datetime, verify: Callable[[Store]
 
 
 def _verified(staged: Path, verify: Callable[[Store], Verdict], source: Path) -> Verdict:
+    store: Store | None = None
     try:
         store = Store.open(f"sqlite:///{staged}")
+        with store.reading():
+            return verify(store)
     except CustodyError as exc:
         raise InvalidInput(
             "{path} cannot be restored: {problem}; nothing was changed", path=str(source), problem=exc.msg
@@ -117,17 +120,9 @@ def _verified(staged: Path, verify: Callable[[Store], Verdict], source: Path) ->
             path=str(source),
             error=str(exc),
         ) from None
-    try:
-        with store.reading():
-            return verify(store)
-    except peewee.PeeweeException as exc:
-        raise InvalidInput(
-            "{path} is not a readable SQLite database ({error}); nothing was changed",
-            path=str(source),
-            error=str(exc),
-        ) from None
     finally:
-        store.close()
+        if store is not None:
+            store.close()
 
 
 def _set_aside(db_path: Path, stamp: str) -> Path | None:
