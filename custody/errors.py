@@ -63,7 +63,13 @@ class Refused(CustodyError):
     http_status = 403
 
     def __init__(
-        self, text: str | Msg, legacy_en: str | None = None, /, reason: str = "", rule: str = "", **params: Any
+        self,
+        text: str | Msg,
+        legacy_en: str | None = None,
+        /,
+        reason: str = "",
+        rule: str = "",
+        **params: Any,
     ) -> None:
         super().__init__(text, legacy_en, **params)
         self.reason = reason

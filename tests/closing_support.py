@@ -19,6 +19,7 @@ from custody.clock import FixedClock
 from custody.config import DB_FILE
 from custody.models.core import Person, Station
 from custody.reports import lookup
+from custody.rules.places import LoanTerms
 from custody.store.core import Store
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -54,9 +55,17 @@ class Office:
 
     def lend(self, code: str, who: str, station: str = "保密室") -> actions.Outcome:
         m = self.store.m
-        approver = self.people["wang"] if m.Item.get(m.Item.code == code).level == "top-secret" else None
+        it = m.Item.get(m.Item.code == code)
+        carried = it.kind in ("seal", "letter")  # P28: a stated use and a leader's approval
+        approver = self.people["wang"] if it.level == "top-secret" or carried else None
         out = actions.check_out(
-            self.store, code, self.people[who], self.station(station), actor="test", approver=approver
+            self.store,
+            code,
+            self.people[who],
+            self.station(station),
+            actor="test",
+            approver=approver,
+            terms=LoanTerms(use="合同用印") if carried else None,
         )
         assert out.outcome == "checked_out", out.message("en")
         return out
@@ -123,11 +132,7 @@ def office_at(tmp_path: Path, start: datetime = MONDAY, backend: str = "sqlite")
     clock = FixedClock(start.astimezone(UTC))
     home = tmp_path / "home"
     with ExitStack() as stack:
-        url = (
-            f"sqlite:///{home / DB_FILE}"
-            if backend == "sqlite"
-            else stack.enter_context(pg_database())
-        )
+        url = f"sqlite:///{home / DB_FILE}" if backend == "sqlite" else stack.enter_context(pg_database())
         store = Store.open(url, clock=clock, create=True)
         try:
             yield build(store, clock, url, home)

@@ -65,7 +65,11 @@ def test_levels_accept_slug_chinese_and_english(text, slug):
 def test_unknown_level_lists_what_is_allowed():
     with pytest.raises(InvalidInput) as err:
         vocab.level("bogus")
-    assert "bogus" in err.value.message("en") and "top-secret" in err.value.message("en") and "绝密" in err.value.message("zh")
+    assert (
+        "bogus" in err.value.message("en")
+        and "top-secret" in err.value.message("en")
+        and "绝密" in err.value.message("zh")
+    )
 
 
 @pytest.mark.parametrize(

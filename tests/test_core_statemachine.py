@@ -46,6 +46,10 @@ def make_machine(backend: str):
             self.codes: list[str] = []
             self.gone: set[str] = set()  # destroyed or returned to the issuer: never back
 
+        def fresh(self, who):
+            """The person's row as it is now (issue 14 changes people during a run)."""
+            return self.store.m.Person.get_by_id(self.o[who].id)
+
         def teardown(self):
             if hasattr(self, "_ctx"):
                 self._ctx.__exit__(None, None, None)
@@ -65,10 +69,10 @@ def make_machine(backend: str):
             actions.check_out(
                 self.store,
                 code,
-                self.o[who],
+                self.fresh(who),  # as the station and the CLI load them: now, not at setup
                 self.o["safe"],
                 actor="sm",
-                approver=self.o["wang"] if with_leader else None,
+                approver=self.fresh("wang") if with_leader else None,
             )
             self.actions_done += 1
 
@@ -205,12 +209,12 @@ def make_machine(backend: str):
             actions.check_out(
                 self.store,
                 code,
-                self.o[who],
+                self.fresh(who),
                 self.o["safe"],
                 actor="sm",
-                approver=self.o["wang"] if with_leader else None,
+                approver=self.fresh("wang") if with_leader else None,
                 terms=terms,
-                second=self.o[second] if second else None,
+                second=self.fresh(second) if second else None,
             )
             self.actions_done += 1
 
@@ -231,7 +235,7 @@ def make_machine(backend: str):
                 else:
                     people_actions.set_clearance(self.store, badge, level, actor="sm")
             except Refused:  # P8: holding items; the refusal is an event too
-                held = people_actions.held_by(self.store, self.o[who])
+                held = people_actions.held_by(self.store, self.fresh(who))
                 assert held
             self.actions_done += 1
 
@@ -245,7 +249,7 @@ def make_machine(backend: str):
                     code,
                     depts=["综合科"] if dept else [],
                     badges=["B002"] if badge else [],
-                    by=self.o[by],
+                    by=self.fresh(by),
                     actor="sm",
                 )
             except Refused:

@@ -11,6 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 from closing_support import BACKENDS, MONDAY, office_at, recent_morning, run_cli
 
+from custody.actions import closing as closing_actions
 from custody.actions import core as actions
 from custody.actions import inventory
 from custody.closing import schedule as closing
@@ -109,8 +110,8 @@ def test_closing_counts_and_sweeps_registers(office):
     office.at("17:30")
     closing.run_due_sweeps(office.store, office.clock.now())
     office.at("17:40")
-    closing.close_safe(office.store, office.station("保密室"), office.people["zhao"], "t")
-    closing.second_check(office.store, office.station("保密室"), office.people["wang"], "t")
+    closing_actions.close_safe(office.store, office.station("保密室"), office.people["zhao"], "t")
+    closing_actions.second_check(office.store, office.station("保密室"), office.people["wang"], "t")
     office.at("17:45")
     inventory.start_count(office.store, office.station("阅文室"), office.people["qian"], "t")
     count = inventory.open_count(office.store, office.station("阅文室"))

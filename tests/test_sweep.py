@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from closing_support import BACKENDS, MONDAY, local, office_at, recent_morning, run_cli
 
+from custody.actions import closing
 from custody.actions import core as actions
-from custody.closing import schedule as closing
 from custody.errors import InvalidInput, NotFound
 from custody.reports import sweep
 

@@ -16,8 +16,8 @@ from closing_support import MONDAY, office_at
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from custody.actions import closing
 from custody.actions import core as actions
-from custody.closing import schedule as closing
 from custody.ledger import chain as ledger
 from custody.ledger import replay
 from custody.models.core import to_text

@@ -250,7 +250,9 @@ class ApiPlugin:
                     # the station and the configuration's version in one query; a scan is let in on
                     # the station this process kept, its own first query confirms it (scan.config)
                     confirms = getattr(spec.handler, "confirms_station", False)
-                    station, lang, auth = plugin._station_and_language(request, chosen, confirmed=not confirms)
+                    station, lang, auth = plugin._station_and_language(
+                        request, chosen, confirmed=not confirms
+                    )
                 else:
                     lang = chosen or scan_state.current_setting(plugin.store, "language")
                 if too_large:
@@ -285,7 +287,9 @@ class ApiPlugin:
             except ApiError as exc:
                 return _json(exc.status, {"error": exc.msg.render(lang)}, exc.headers)
             except StationTokenInvalid as exc:  # revoked or rotated since this process kept it
-                return _json(401, {"error": exc.message(lang)}, {"WWW-Authenticate": 'Bearer realm="custody"'})
+                return _json(
+                    401, {"error": exc.message(lang)}, {"WWW-Authenticate": 'Bearer realm="custody"'}
+                )
             except CustodyError as exc:
                 return _json(exc.http_status, {"error": exc.message(lang)})
             except peewee.OperationalError as exc:
@@ -341,7 +345,9 @@ class ApiPlugin:
         token = token.strip()
         if scheme.lower() == "bearer" and 0 < len(token) <= 256 and token.isascii() and token.isprintable():
             token_hash = hash_token(token)
-            station, settled = scan_config.cache(self.store).lookup(self.store, token_hash, confirmed=confirmed)
+            station, settled = scan_config.cache(self.store).lookup(
+                self.store, token_hash, confirmed=confirmed
+            )
             if station is not None and settled is not None:
                 return station, chosen or settled.language, (token_hash, settled.version)
         return None, chosen or scan_state.current_setting(self.store, "language"), None

@@ -412,7 +412,7 @@ def _paths() -> dict[str, Any]:
 
 
 def spec() -> dict[str, Any]:
-    from web import lifecycle_api
+    from web import lifecycle_api, loans_api
 
     return {
         "openapi": "3.1.0",
@@ -438,5 +438,9 @@ def spec() -> dict[str, Any]:
                 },
             },
         },
-        "paths": {**_paths(), **lifecycle_api.openapi_paths(sys.modules[__name__])},
+        "paths": {
+            **_paths(),
+            **lifecycle_api.openapi_paths(sys.modules[__name__]),
+            **loans_api.openapi_paths(sys.modules[__name__]),
+        },
     }

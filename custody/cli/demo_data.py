@@ -72,6 +72,17 @@ def seed(store: Store) -> Office:
             received_by="C1001",
             actor=ACTOR,
         )
+    # P28: the seal goes out at the station for a use a leader approved beforehand
+    seal = office.items["县委办公室公章"][0].code
+    actions.approve(
+        store,
+        seal,
+        office.people["C1001"],
+        office.people["L2001"],
+        actor=ACTOR,
+        hours=10,
+        purpose="县委办公室发文用印",
+    )
     return office
 
 

@@ -120,7 +120,7 @@ def verify(store: Store) -> Report:
             states[missing[0]].first_seq,
             f"item {missing[0]} is in the ledger but missing from the tables",
         )
-    problem = requests_problem(store)
+    problem = requests_problem(store) or departments_problem(store)
     if problem is not None:
         return Report(False, counter[0], len(states), problem[0], problem[1])
     return Report(True, counter[0], len(states))
@@ -189,4 +189,18 @@ def requests_problem(store: Store) -> tuple[int | None, str] | None:
                     ev.seq,
                     f"request R{r.id}: {name} is {value!r} in the tables but {expected[name]!r} in the ledger",
                 )
+    return None
+
+
+def departments_problem(store: Store) -> tuple[int | None, str] | None:
+    """The departments (issue 14) rebuilt from their `dept_added` events against the table."""
+    m = store.m
+    E = m.Event  # noqa: N806 - the store's table
+    events = {json.loads(e.data)["name"]: e.seq for e in E.select().where(E.kind == "dept_added")}
+    rows = {d.name for d in m.Department.select(m.Department.name)}
+    if rows - set(events):
+        return None, f"department {sorted(rows - set(events))[0]} has no dept_added event"
+    if set(events) - rows:
+        name = sorted(set(events) - rows)[0]
+        return events[name], f"department {name} is in the ledger but missing from the tables"
     return None

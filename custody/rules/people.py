@@ -56,3 +56,33 @@ def may_hold(person: PersonFacts, item: ItemFacts, today: date) -> Refusal | Non
         if refusal is not None:
             return refusal
     return None
+
+
+# --- P8/P27: changing a person who holds items ---------------------------------------------------
+
+
+def held_list(held: tuple[ItemFacts, ...]) -> str:
+    """What to hand back, as a refusal names it: `123456789012 “title”, …`."""
+    return ", ".join(f"{i.code} “{i.title}”" for i in held)
+
+
+def may_close_out(person: PersonFacts, held: tuple[ItemFacts, ...]) -> Refusal | None:
+    """P8/P27: a person holding anything (as holder or second holder) is not deactivated nor put
+    off post: refused with the list of what to hand back."""
+    if not held:
+        return None
+    return Refusal(
+        "must_hand_back", {"person": person.name, "count": len(held), "items": held_list(held)}, "P8"
+    )
+
+
+def may_lower_clearance(person: PersonFacts, held: tuple[ItemFacts, ...], clearance: str) -> Refusal | None:
+    """P8: a clearance is not lowered below what the person holds (equal to the level is fine)."""
+    above = tuple(i for i in held if rank(i.level) > rank(clearance))
+    if not above:
+        return None
+    return Refusal(
+        "clearance_below_held",
+        {"person": person.name, "clearance": clearance, "items": held_list(above)},
+        "P8",
+    )

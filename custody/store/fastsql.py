@@ -128,7 +128,9 @@ class Compiled:
         self._lock = threading.Lock()
         self._sql: dict[tuple[Any, ...], tuple[str, tuple[Any, ...]]] = {}
         self._shape: _Shape | None = None
-        self._models: weakref.WeakKeyDictionary[Models, tuple[type[peewee.Model], ...]] = weakref.WeakKeyDictionary()
+        self._models: weakref.WeakKeyDictionary[Models, tuple[type[peewee.Model], ...]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def sql(self, store: Store) -> tuple[str, tuple[Any, ...]]:
         """The SQL text for this store's database and its parameters (`_Bound` slots or constants)."""
