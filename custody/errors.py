@@ -9,18 +9,9 @@ JSON error shape.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from custody.messages import Msg
-
-
-@dataclass(frozen=True)
-class _Pair(Msg):
-    en: str = ""
-
-    def render(self, lang: str = "zh") -> str:
-        return self.en if lang == "en" else self.text
 
 
 class CustodyError(Exception):
@@ -29,11 +20,8 @@ class CustodyError(Exception):
     exit_code = 1
     http_status = 400
 
-    def __init__(self, text: str | Msg, legacy_en: str | None = None, /, **params: Any) -> None:
-        if legacy_en is not None:  # TRANSITION: (zh, en) pairs, until labels/ and devices/ are converted
-            self.msg: Msg = _Pair(text, {}, legacy_en)  # type: ignore[arg-type]
-        else:
-            self.msg = text if isinstance(text, Msg) else Msg(text, params)
+    def __init__(self, text: str | Msg, /, **params: Any) -> None:
+        self.msg = text if isinstance(text, Msg) else Msg(text, params)
         super().__init__(self.msg.render("en"))
 
     def message(self, lang: str = "zh") -> str:
@@ -62,16 +50,8 @@ class Refused(CustodyError):
 
     http_status = 403
 
-    def __init__(
-        self,
-        text: str | Msg,
-        legacy_en: str | None = None,
-        /,
-        reason: str = "",
-        rule: str = "",
-        **params: Any,
-    ) -> None:
-        super().__init__(text, legacy_en, **params)
+    def __init__(self, text: str | Msg, /, reason: str = "", rule: str = "", **params: Any) -> None:
+        super().__init__(text, **params)
         self.reason = reason
         self.rule = rule
 
