@@ -134,7 +134,7 @@ def test_real_answers_match_the_description(service: Service, clock: FixedClock)
 FUZZ_EXAMPLES = 30
 
 
-@pytest.mark.parametrize("mode", ["positive", "negative"])
+@pytest.mark.parametrize("mode", ["positive", pytest.param("negative", marks=pytest.mark.slow)])
 def test_fuzzing_from_the_description_finds_no_server_error(service: Service, mode: str) -> None:
     """Schemathesis generates requests from the description (valid ones, then invalid ones) against the
     real server: no 5xx, every status declared, every body as described, invalid data refused."""

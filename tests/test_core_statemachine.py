@@ -12,6 +12,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from core_support import BACKENDS, office, open_store
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -317,4 +318,6 @@ SETTINGS = settings(
 for _backend in BACKENDS:
     _machine = make_machine(_backend)
     _machine.TestCase.settings = SETTINGS
+    if _backend == "postgres":  # 13 s against a real server: in the slow step
+        _machine.TestCase.pytestmark = [pytest.mark.slow]
     globals()[f"TestCustody_{_backend}"] = _machine.TestCase

@@ -32,6 +32,7 @@ def test_the_guides_have_runnable_examples():
     assert {"operator-guide.md", "admin-guide.md", "closing.md"} <= names, names
 
 
+@pytest.mark.slow  # every document runs the real `custody` many times: 10–25 s each
 @pytest.mark.parametrize("doc", DOCUMENTS, ids=lambda p: p.name)
 def test_examples_run(doc, tmp_path):
     script = "set -eu\n" + "\n".join(runnable(doc))

@@ -131,6 +131,7 @@ def test_the_list_is_frozen_when_the_count_starts(office):
 # --- the RFID burst -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_rfid_batch_of_5000_reads(office):
     store: Store = office.store
     safe = office.station("保密室")

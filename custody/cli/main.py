@@ -214,12 +214,14 @@ def cli(ctx: click.Context, home: str | None, db_url: str | None, lang: str | No
       custody item receive --title 年度工作要点 --level 机密 --copies 3 --period 10y
       custody out
     """
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for handler in logging.getLogger().handlers:
+    root = logging.getLogger()
+    if (
+        not root.handlers
+    ):  # the entry point's own handler; one already there (a host program's) is left as it is
+        handler = logging.StreamHandler()
         handler.setFormatter(OfficeTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG if debug else logging.WARNING)
     ctx.obj = Ctx(config.load(home=home, db=db_url, lang=lang, debug=debug))
     previous = table.show_controls_on_stdout()  # no name or title steers the terminal
     ctx.call_on_close(lambda: table.restore_stdout(previous))
