@@ -199,3 +199,11 @@ def serve_process(live_office: Office) -> Iterator[ServeProcess]:
         if sp.proc is not None and sp.proc.poll() is None:
             sp.proc.kill()
             sp.proc.wait(10)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The scanner tests (real ptys, serial ports, scanner threads) run first. After the whole of the
+    suite before them they time out waiting for their pty (seen in full runs on 2026-12-01; each file
+    passes alone and after every group of the earlier files tried): a leak of some earlier test into
+    the process, not yet found. Running them first keeps them meaningful until it is."""
+    items.sort(key=lambda item: 0 if item.path.name.startswith("test_devices_") else 1)
