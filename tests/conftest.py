@@ -203,7 +203,8 @@ def serve_process(live_office: Office) -> Iterator[ServeProcess]:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The scanner tests (real ptys, serial ports, scanner threads) run first. After the whole of the
-    suite before them they time out waiting for their pty (seen in full runs on 2026-12-01; each file
-    passes alone and after every group of the earlier files tried): a leak of some earlier test into
-    the process, not yet found. Running them first keeps them meaningful until it is."""
+    suite before them, the test process holds more than 1,024 open descriptors (a leak of earlier
+    tests, not yet found: stores, servers or sockets left open), so a new pty's descriptor is numbered
+    past 1024 and pyserial's `select()` cannot watch it: the scanner thread dies and the tests time
+    out. Running them first keeps them meaningful until the leak is found."""
     items.sort(key=lambda item: 0 if item.path.name.startswith("test_devices_") else 1)

@@ -54,8 +54,9 @@ def on_a_terminal(home, *args: str) -> tuple[int, str]:
     chunks = []
     try:
         while True:
-            ready, _, _ = select.select([master], [], [], 60)
-            if not ready:
+            poller = select.poll()  # not select(): a descriptor numbered past 1024 is out of its range
+            poller.register(master, select.POLLIN)
+            if not poller.poll(60_000):
                 raise AssertionError("no output within 60 s")
             try:
                 data = os.read(master, 65536)
