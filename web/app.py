@@ -19,7 +19,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import bottle
@@ -33,6 +32,7 @@ from custody.scan import state as scan_state
 from custody.scan.config import StationTokenInvalid
 from custody.store.core import Store
 from web import api, labels_api, lifecycle_api, loans_api, openapi
+from web.routes import Route
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("web.access")
@@ -41,21 +41,6 @@ BODY_LIMIT = 16 * 1024
 
 
 PAGE = ("limit", "offset")
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    handler: Callable[[api.ApiRequest], api.Result]
-    auth: bool = True  # a valid station token is needed
-    admin: bool = (
-        False  # the admin token is needed, never a station's (the lifecycle API, web/lifecycle_api.py)
-    )
-    summary: str = ""
-    query: tuple[
-        str, ...
-    ] = ()  # the query parameters it takes; any other is refused (a typo filters nothing)
 
 
 ROUTES: tuple[Route, ...] = (
