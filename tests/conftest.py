@@ -208,3 +208,36 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     past 1024 and pyserial's `select()` cannot watch it: the scanner thread dies and the tests time
     out. Running them first keeps them meaningful until the leak is found."""
     items.sort(key=lambda item: 0 if item.path.name.startswith("test_devices_") else 1)
+
+
+# --- descriptor leaks: CUSTODY_TEST_FD_REPORT=1 prints, at the end, the tests that left the most
+# descriptors open (a count of /proc/self/fd before and after each test) -----------------------
+_FD_GROWTH: list[tuple[int, str]] = []
+
+
+def _open_fds() -> int:
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return 0
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    if not os.environ.get("CUSTODY_TEST_FD_REPORT"):
+        yield
+        return
+    before = _open_fds()
+    yield
+    grown = _open_fds() - before
+    if grown > 0:
+        _FD_GROWTH.append((grown, item.nodeid))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _FD_GROWTH:
+        return
+    total = sum(n for n, _ in _FD_GROWTH)
+    terminalreporter.write_line(f"descriptors left open: {total} by {len(_FD_GROWTH)} tests; the most:")
+    for grown, nodeid in sorted(_FD_GROWTH, reverse=True)[:25]:
+        terminalreporter.write_line(f"  +{grown}  {nodeid}")

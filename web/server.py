@@ -419,5 +419,6 @@ def start_in_thread(store: Store, host: str = "127.0.0.1", port: int = 0, thread
                 "stopped with %s request(s) still in flight after %.0f s", app.in_flight, DRAIN_SECONDS
             )
         loop.close()
+        store.connections.close_orphans()  # the server threads' connections (custody.store.orphans)
 
     return RunningServer(address_url(*bound), stop, app)

@@ -19,6 +19,7 @@ from custody.errors import StorageError
 from custody.models import Models
 from custody.store import migrations as schema
 from custody.store.db import is_sqlite, keep_on_rollback, open_database, writing
+from custody.store.orphans import ConnectionTracker
 
 if TYPE_CHECKING:
     from custody.ledger.checkpoint import Keeper
@@ -29,6 +30,8 @@ class Store:
         self.db = db
         self.clock = clock or SystemClock()
         self.m = Models(db)
+        # closes the connections of threads that ended without freeing them (granian's)
+        self.connections = ConnectionTracker(db)
         # where signed checkpoints are written (set by whoever knows the home: the CLI's Ctx);
         # None: this store writes none (custody.ledger.checkpoint)
         self.checkpoints: Keeper | None = None
