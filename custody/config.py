@@ -19,7 +19,7 @@ class Config:
     db_url: str
     lang: str | None  # None: use the database setting (default zh)
     debug: bool = False
-    actor: str = "cli"  # who the CLI acts as, in the ledger (P23)
+    actor: str = "cli"  # who the CLI acts as, in the ledger (P23): `cli:<the process's OS account>`
 
 
 def _login_name() -> str:
@@ -49,7 +49,8 @@ def load(
     home_path = Path(home or env.get("CUSTODY_HOME") or default_home(env)).expanduser()
     url = db or env.get("CUSTODY_DB") or f"sqlite:///{home_path / DB_FILE}"
     chosen = lang or env.get("CUSTODY_LANG") or None
-    user = env.get("SUDO_USER") or env.get("USER") or env.get("LOGNAME") or _login_name()
+    # the OS account this process runs as, never USER or LOGNAME (anyone can set those, P23)
+    user = _login_name()
     return Config(
         home=home_path, db_url=url, lang=lang_of(chosen) if chosen else None, debug=debug, actor=f"cli:{user}"
     )

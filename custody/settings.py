@@ -158,6 +158,11 @@ SETTINGS: dict[str, tuple[Any, Callable[[Any], Any], str]] = {
     "closing_time": ("17:30", _hhmm, N_("time items must be back by (local time)")),
     "reading_limit_minutes": (120, _minutes, N_("reading limit for top-secret documents (minutes)")),
     "session_timeout_seconds": (120, _seconds, N_("station session timeout (seconds)")),
+    "web_session_idle_minutes": (  # issue 15: a signed-in browser, custody.actions.users
+        30,
+        _bounded(5, 720),
+        N_("a signed-in web session ends after this many minutes without a request"),
+    ),
     "due_back_ahead_days": (
         7,
         _days,

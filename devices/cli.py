@@ -429,7 +429,8 @@ comments. Each line, typed or piped, is one deliberate scan: the same code
 twice in a row is sent twice (a check-out, then a return). Give
 --dedup-window SECONDS to ignore the same code again within that time, as
 an agent does for a real scanner. Without --server it starts the service
-of the current home on a free port and issues the station a fresh token.
+of the current home on a free port with a device token of its own, revoked
+when it ends (the station's other scanners keep working).
 
 \b
 Example:

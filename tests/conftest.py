@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -75,10 +75,16 @@ def kinds(events: list[Any]) -> list[str]:
 
 
 class Client:
-    """A station talking to a service: requests with its bearer token."""
+    """A station talking to a service: requests with its bearer token. With `reader` (a function
+    giving a fresh session token of a signed-in admin), its GETs are made as that user instead:
+    a device token reads nothing but its own display (P23), and the read API is tested apart
+    from who may read it (tests/test_access_matrix.py)."""
 
-    def __init__(self, url: str, token: str | None, lang: str | None = None) -> None:
+    def __init__(
+        self, url: str, token: str | None, lang: str | None = None, reader: Callable[[], str] | None = None
+    ) -> None:
         self.url = url
+        self.reader = reader
         self.http = requests.Session()
         if token is not None:
             self.http.headers["Authorization"] = f"Bearer {token}"
@@ -105,16 +111,46 @@ class Client:
         return self.http.post(self.url + path, timeout=30, **kwargs)
 
     def get(self, path: str, **params: Any) -> requests.Response:
+        if self.reader is not None:  # as the signed-in admin: the session cookie, no bearer token
+            return self.http.get(
+                self.url + path,
+                params=params,
+                timeout=30,
+                headers={"Authorization": None},
+                cookies={"custody_session": self.reader()},
+            )
         return self.http.get(self.url + path, params=params, timeout=30)
+
+
+_ADMIN_LOCK = threading.Lock()
+
+
+def admin_reader(office: Office) -> Callable[[], str]:
+    """A function giving a fresh session token of the office's admin user (made now if missing, so
+    that its `user_added` event comes before anything a test counts)."""
+    from custody.actions import users
+
+    m = office.store.m
+    with _ADMIN_LOCK:
+        user = m.AppUser.get_or_none(m.AppUser.username == "test-admin") or users.add_user(
+            office.store, "test-admin", "admin", "test-admin-password", actor="test"
+        )
+
+    def token() -> str:
+        return users.start_session(office.store, user, "127.0.0.1")[0]
+
+    return token
 
 
 @dataclass
 class Service:
     url: str
     office: Office
+    reader: Callable[[], str] | None = None  # the office admin's sessions (made as the service starts)
 
     def client(self, station: str = "保密室", lang: str | None = None) -> Client:
-        return Client(self.url, self.office.tokens[station], lang)
+        """The station's client; its reads are made as the office's admin (`Client.reader`)."""
+        return Client(self.url, self.office.tokens[station], lang, reader=self.reader)
 
 
 @pytest.fixture
@@ -125,7 +161,7 @@ def service(office: Office) -> Iterator[Service]:
     running = start_in_thread(office.store, "127.0.0.1", 0, threads=8)
     try:
         wait_healthy(running.url)
-        yield Service(running.url, office)
+        yield Service(running.url, office, admin_reader(office))
     finally:
         running.stop()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Service
+from conftest import Service, admin_reader
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 EXAMPLE = re.compile(r"```sh\n(.*?)```\n```json\n(.*?)```", re.S)
@@ -72,6 +72,7 @@ def test_the_curl_examples_answer_as_documented(service: Service) -> None:
         "URL": service.url,
         "TOKEN": service.office.tokens["保密室"],
         "ITEM": service.office.secret[0],
+        "SESSION": admin_reader(service.office)(),  # a signed-in admin's session (the read examples)
     }
     for n, (cmd, sample) in enumerate(examples()):
         r = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, env=env, timeout=60)

@@ -131,7 +131,12 @@ def test_people_stations_and_tags_as_peewee_finds_them(office: Office) -> None:
     token = office.tokens["阅文室"]
     same_row(
         actions.station_for_token(office.store, token),
-        office.store.m.Station.get_or_none(office.store.m.Station.token_hash == actions._hash_token(token)),
+        office.store.m.Station.select()
+        .join(
+            office.store.m.DeviceToken, on=(office.store.m.DeviceToken.station == office.store.m.Station.id)
+        )
+        .where(office.store.m.DeviceToken.token_hash == actions._hash_token(token))
+        .get_or_none(),
     )
     assert actions.station_for_token(office.store, "wrong") is None
     station, language = scan_state.station_and_language(office.store, token)

@@ -40,7 +40,8 @@ def test_backup_is_0600_and_restores_in_place_keeping_the_old_one(home, tmp_path
     assert len(kept) == 1 and f"kept as {kept[0]}" in proc.stdout
     assert item_count(home / DB_FILE) == 2 and item_count(kept[0]) == 3
     assert (home / DB_FILE).stat().st_mode & 0o777 == 0o600
-    assert "ledger intact: 3 events, 2 items" in run(home, "verify").stdout
+    # station_added, device_token_added (its first device), two received
+    assert "ledger intact: 4 events, 2 items" in run(home, "verify").stdout
     assert copy.exists() and item_count(copy) == 2  # the copy itself is left as it was
     assert not list(home.glob("*.restoring-*"))
 

@@ -34,7 +34,7 @@ def test_serves_on_127_0_0_1_and_logs_a_line_per_request(
     assert url.startswith("http://127.0.0.1:")
     c = serve_process.client(live_office.tokens["保密室"])
     assert c.scan("B001")["outcome"] == "badge"
-    assert c.get("/api/v1/items").status_code == 200
+    assert c.get("/api/v1/items").status_code == 403  # a device token reads no items (P23)
     assert requests.get(url + "/api/v1/items", timeout=10).status_code == 401
     assert serve_process.stop() == 0
     access = [line for line in serve_process.stderr_lines if "web.access" in line]
@@ -120,19 +120,22 @@ def test_a_database_that_is_not_initialised_is_one_clear_line(tmp_path: Path) ->
 
 
 def test_start_local_service_issues_a_fresh_recorded_token(live_office: Office) -> None:
+    """Guards against `custody emulate` replacing the station's token (it cut off a running agent):
+    the local service gets a device token of its own, revoked when it stops (issue 15)."""
     from custody.cli.serve import start_local_service
 
     o = live_office
-    old = Client("http://unused", o.tokens["保密室"])
+    agent = Client("http://unused", o.tokens["保密室"])
     mark = o.last_seq()
     url, token, stop = start_local_service(o.url, "保密室")
     try:
         assert url.startswith("http://127.0.0.1:")
         assert Client(url, token).scan("B001")["outcome"] == "badge"
-        old.url = url
-        assert old.post_scan("B001").status_code == 401  # the station's previous token is replaced
-        assert [e.kind for e in o.events_since(mark)] == ["token_issued"]
+        agent.url = url
+        assert agent.post_scan("B001").status_code == 200  # the station's agent keeps working
+        assert [e.kind for e in o.events_since(mark)] == ["device_token_added"]
     finally:
         stop()
+    assert [e.kind for e in o.events_since(mark)][-1] == "device_token_revoked"
     with pytest.raises(requests.ConnectionError):
         requests.get(url + "/api/v1/health", timeout=5)

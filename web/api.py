@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 import bottle
@@ -18,12 +19,14 @@ import peewee
 
 from custody import settings
 from custody.actions import core as actions
+from custody.errors import InvalidInput
 from custody.ledger import chain as ledger
 from custody.models.core import Station
 from custody.models.scan import Scan
 from custody.reports import items as item_reports
 from custody.reports import lookup, shapes
 from custody.reports.out import out_query
+from custody.rules.access import Viewer
 from custody.scan import station as scan
 from custody.store import migrations as schema
 from custody.store.core import Store
@@ -43,15 +46,41 @@ class ApiRequest:
     chosen_lang: str = ""  # the language Accept-Language asked for ("" none: the setting's)
     # scans: the token hash and the configuration's version the station was found at (scan.config)
     auth: tuple[str, int] | None = None
+    # who is asking (web.auth.resolve): a signed-in user, a device token, the admin token; None: nobody
+    viewer: Viewer | None = None
+    csrf_token: str = ""  # what the viewer's forms carry (a session's or a kiosk's; "" for bearer tokens)
+    secure: bool = False  # served over TLS: cookies are __Host- and Secure
 
     def json(self) -> dict[str, Any]:
         return validate.json_object(self.read_body())
+
+    def form(self) -> dict[str, str]:
+        """The body's form fields (urlencoded or multipart; text fields, the first of each name)."""
+        kind = (bottle.request.content_type or "").split(";")[0].strip().lower()
+        raw = self.read_body()  # read (and kept) within the body limit first
+        if kind == "multipart/form-data":
+            forms = bottle.request.forms
+            return {k: forms.getunicode(k) or "" for k in forms.keys()}
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput("the form is not valid UTF-8") from None
+        fields: dict[str, str] = {}
+        for key, value in parse_qsl(text, keep_blank_values=True, max_num_fields=200):
+            fields.setdefault(key, value)
+        return fields
 
     def tz(self) -> ZoneInfo:
         return ZoneInfo(settings.get(self.store, "timezone"))
 
     @property
     def actor(self) -> str:
+        """Who the ledger names: the signed-in user (`user:NAME`), `station:NAME` for a device token
+        (as scans always recorded it), `user:admin-token` for the admin token; "api" for nobody."""
+        if self.viewer is not None and self.viewer.kind == "device":
+            return f"station:{self.viewer.station}"
+        if self.viewer is not None:
+            return self.viewer.actor
         return f"station:{self.station.name}" if self.station is not None else "api"
 
 

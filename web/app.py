@@ -1,18 +1,22 @@
 """The bottle app: made by `make_app`, every route in one table, one JSON error shape.
 
-`ApiPlugin` hands each route an `ApiRequest` (the store, the reader's
-language — Accept-Language, else the `language` setting —, the station its
-bearer token names, the body within the size limit) and turns every failure
-into `{"error": "…"}`, rendered in the reader's language, with its status: a
-domain error's `http_status` (400 bad input, 404, 409, 503 storage), 401 no or
-wrong token, 413 body too large, 503 database busy or unavailable, 500
-anything else (logged with its traceback, never sent). `ApiApp` logs one line
-per request.
+`ApiPlugin` resolves who is asking (web/auth.py: a device token, the admin token, a signed-in
+user's session cookie, a kiosk's cookie), asks `custody.rules.access.may(viewer, route.can)`
+(P23), checks the CSRF token and the Origin of a cookie's unsafe request, and hands each route an
+`ApiRequest` (the store, the reader's language — Accept-Language, else the `language` setting —,
+the viewer, the station its device token names, the body within the size limit). It turns every
+failure into `{"error": "…"}`, rendered in the reader's language, with its status: a domain
+error's `http_status` (400 bad input, 404, 409, 503 storage), 401 nobody (a page: 303 to
+`/login?next=…`), 403 not allowed or a CSRF refusal, 413 body too large, 503 database busy or
+unavailable, 500 anything else (logged with its traceback, never sent). A page route's errors are
+rendered by the pages (`web.pages.render.error`) unless JSON is asked for. `ApiApp` logs one line
+per request and sets the security headers on every answer.
 """
 
 from __future__ import annotations
 
-import hmac
+import importlib.util
+import io
 import json
 import logging
 import re
@@ -24,14 +28,13 @@ from typing import Any
 import bottle
 import peewee
 
-from custody.actions.stations import hash_token
 from custody.errors import CustodyError, InvalidInput
 from custody.messages import Msg, lang_of
-from custody.scan import config as scan_config
+from custody.rules.access import Can, Viewer, may
 from custody.scan import state as scan_state
 from custody.scan.config import StationTokenInvalid
 from custody.store.core import Store
-from web import api, labels_api, lifecycle_api, loans_api, openapi
+from web import api, auth, labels_api, lifecycle_api, loans_api, openapi
 from web.routes import Route
 
 log = logging.getLogger(__name__)
@@ -48,12 +51,13 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "GET", "/api/v1/openapi.json", lambda req: openapi.spec(), auth=False, summary="This API in OpenAPI 3"
     ),
-    Route("POST", "/api/v1/scans", api.post_scan, summary="One scan from a station"),
+    Route("POST", "/api/v1/scans", api.post_scan, summary="One scan from a station", can=Can.SCAN),
     Route(
         "POST",
         "/api/v1/scans/batch",
         api.post_scan_batch,
         summary="Several scans of one station (RFID burst)",
+        can=Can.SCAN,
     ),
     Route(
         "GET",
@@ -61,10 +65,22 @@ ROUTES: tuple[Route, ...] = (
         api.list_scan_exceptions,
         summary="Late scans that conflicted",
         query=PAGE,
+        can=Can.READ,
     ),
-    Route("POST", "/api/v1/stations/events", api.post_station_event, summary="A scanner plugged in or out"),
     Route(
-        "GET", "/api/v1/stations", api.list_stations, summary="Stations and their open sessions", query=PAGE
+        "POST",
+        "/api/v1/stations/events",
+        api.post_station_event,
+        summary="A scanner plugged in or out",
+        can=Can.SCAN,
+    ),
+    Route(
+        "GET",
+        "/api/v1/stations",
+        api.list_stations,
+        summary="Stations and their open sessions",
+        query=PAGE,
+        can=Can.READ,
     ),
     Route(
         "GET",
@@ -72,14 +88,16 @@ ROUTES: tuple[Route, ...] = (
         api.list_items,
         summary="Items, filtered",
         query=("status", "level", "holder", "station", *PAGE),
+        can=Can.READ,
     ),
-    Route("GET", "/api/v1/items/<code>", api.get_item, summary="One item and its history"),
+    Route("GET", "/api/v1/items/<code>", api.get_item, summary="One item and its history", can=Can.READ),
     Route(
         "GET",
         "/api/v1/items/<code>/label.png",
         labels_api.label_png,
         summary="The item's label (PNG)",
         query=("size", "dpi"),
+        can=Can.READ,
     ),
     Route(
         "GET",
@@ -87,48 +105,40 @@ ROUTES: tuple[Route, ...] = (
         labels_api.label_pdf,
         summary="The item's label (PDF)",
         query=("size", "dpi"),
+        can=Can.READ,
     ),
-    Route("GET", "/api/v1/out", api.list_out, summary="What is out now", query=PAGE),
-    Route("GET", "/api/v1/people", api.list_people, summary="People", query=PAGE),
-    # an item's whole life (issue 13): the admin token only, until user logins exist
-    Route("POST", "/api/v1/copies", lifecycle_api.post_copy, auth=False, admin=True, summary="P16 copies"),
+    Route("GET", "/api/v1/out", api.list_out, summary="What is out now", query=PAGE, can=Can.READ),
+    Route("GET", "/api/v1/people", api.list_people, summary="People", query=PAGE, can=Can.READ),
     Route(
-        "POST",
-        "/api/v1/destructions",
-        lifecycle_api.post_destruction,
+        "GET",
+        "/api/v1/my/loans",
+        auth.my_loans,
         auth=False,
-        admin=True,
-        summary="P18 destroy",
+        summary="What the signed-in user holds",
+        can=Can.OWN_LOANS,
     ),
-    Route(
-        "POST",
-        "/api/v1/returns-to-issuer",
-        lifecycle_api.post_return_to_issuer,
-        auth=False,
-        admin=True,
-        summary="P17 return to issuer",
-    ),
-    Route(
-        "POST", "/api/v1/losses", lifecycle_api.post_loss, auth=False, admin=True, summary="P19 report lost"
-    ),
-    Route(
-        "POST",
-        "/api/v1/losses/resolutions",
-        lifecycle_api.post_loss_resolution,
-        auth=False,
-        admin=True,
-        summary="P19 found, or confirmed lost",
-    ),
-    Route(
-        "POST",
-        "/api/v1/reviews",
-        lifecycle_api.post_review,
-        auth=False,
-        admin=True,
-        summary="P4 review outcome",
-    ),
-    Route(
-        "POST", "/api/v1/requests", lifecycle_api.post_request, auth=False, admin=True, summary="Ask approval"
+    # an item's whole life (issue 13): a signed-in user with the capability, or the admin token
+    *(
+        Route("POST", path, handler, auth=False, admin=True, summary=summary, can=can)
+        for path, handler, summary, can in (
+            ("/api/v1/copies", lifecycle_api.post_copy, "P16 copies", Can.CUSTODY),
+            ("/api/v1/destructions", lifecycle_api.post_destruction, "P18 destroy", Can.CUSTODY),
+            (
+                "/api/v1/returns-to-issuer",
+                lifecycle_api.post_return_to_issuer,
+                "P17 return to issuer",
+                Can.CUSTODY,
+            ),
+            ("/api/v1/losses", lifecycle_api.post_loss, "P19 report lost", Can.CUSTODY),
+            (
+                "/api/v1/losses/resolutions",
+                lifecycle_api.post_loss_resolution,
+                "P19 found, or confirmed lost",
+                Can.APPROVE,
+            ),
+            ("/api/v1/reviews", lifecycle_api.post_review, "P4 review outcome", Can.APPROVE),
+            ("/api/v1/requests", lifecycle_api.post_request, "Ask approval", Can.REQUEST),
+        )
     ),
     Route(
         "GET",
@@ -137,6 +147,7 @@ ROUTES: tuple[Route, ...] = (
         auth=False,
         admin=True,
         summary="Pending requests",
+        can=Can.READ,
     ),
     Route(
         "POST",
@@ -145,6 +156,7 @@ ROUTES: tuple[Route, ...] = (
         auth=False,
         admin=True,
         summary="Approve or reject a request",
+        can=Can.APPROVE,
     ),
     Route(
         "GET",
@@ -154,15 +166,21 @@ ROUTES: tuple[Route, ...] = (
         admin=True,
         summary="P24 violations",
         query=("since",),
+        can=Can.AUDIT,
     ),
-    *(  # issue 14: loans beyond the desk (web/loans_api.py), admin token like the lifecycle API
-        Route("POST", path, handler, auth=False, admin=True, summary=summary)
-        for path, handler, summary in (
-            ("/api/v1/loans", loans_api.post_loan, "P13/P14 a loan with its terms"),
-            ("/api/v1/departments", loans_api.post_department, "P9 a department"),
-            ("/api/v1/scopes", loans_api.post_scope, "P9 change a scope"),
-            ("/api/v1/people/clearances", loans_api.post_clearance, "P8 change a clearance"),
-            ("/api/v1/handovers", loans_api.post_handover, "P26 handover"),
+    *(  # issue 14: loans beyond the desk (web/loans_api.py)
+        Route("POST", path, handler, auth=False, admin=True, summary=summary, can=can)
+        for path, handler, summary, can in (
+            ("/api/v1/loans", loans_api.post_loan, "P13/P14 a loan with its terms", Can.CUSTODY),
+            ("/api/v1/departments", loans_api.post_department, "P9 a department", Can.MANAGE_PEOPLE),
+            ("/api/v1/scopes", loans_api.post_scope, "P9 change a scope", Can.MANAGE_PEOPLE),
+            (
+                "/api/v1/people/clearances",
+                loans_api.post_clearance,
+                "P8 change a clearance",
+                Can.MANAGE_PEOPLE,
+            ),
+            ("/api/v1/handovers", loans_api.post_handover, "P26 handover", Can.CUSTODY),
         )
     ),
     Route(
@@ -172,8 +190,25 @@ ROUTES: tuple[Route, ...] = (
         auth=False,
         admin=True,
         summary="P27 what a person holds",
+        can=Can.READ,
     ),
 )
+"""The JSON API (described by web/openapi.py). `auth`/`admin` say which token the description
+names; `can` is what the viewer needs (P23). The sign-in routes are `web.auth.ROUTES`, the pages
+`web.pages.ROUTES`; `all_routes()` is every route `make_app` mounts."""
+
+
+def page_routes() -> tuple[Route, ...]:
+    """The pages' routes (web/pages, built beside this layer), or none while that package is absent."""
+    if importlib.util.find_spec("web.pages") is None:
+        return ()
+    from web import pages
+
+    return tuple(pages.ROUTES)
+
+
+def all_routes() -> tuple[Route, ...]:
+    return ROUTES + auth.ROUTES + page_routes()
 
 
 class ApiError(Exception):
@@ -208,134 +243,196 @@ def _json(status: int, value: Any, headers: dict[str, str] | None = None) -> bot
     return out
 
 
+SECURITY_HEADERS = (
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Frame-Options", "DENY"),
+)
+BEARER = {"WWW-Authenticate": 'Bearer realm="custody"'}
+
+
+def _wants_json(request: bottle.LocalRequest) -> bool:
+    return "application/json" in (request.get_header("Accept") or "")
+
+
 class ApiPlugin:
-    """Gives a route its `ApiRequest` and answers errors in the one JSON shape."""
+    """Gives a route its `ApiRequest`, after the access check, and answers errors in the one JSON
+    shape (a page's errors as a page)."""
 
     name = "custody-api"
     api = 2
 
-    def __init__(self, store: Store, body_limit: int, admin_token: str | None = None) -> None:
+    def __init__(
+        self, store: Store, body_limit: int, admin_token: str | None = None, *, secure: bool = False
+    ) -> None:
         self.store = store
         self.body_limit = body_limit
         self.admin_token = admin_token
+        self.secure = secure
 
     def apply(self, callback: Callable[..., Any], route: bottle.Route) -> Callable[..., Any]:
         spec: Route = route.config["custody_route"]
         plugin = self
+        # the scan handlers confirm the station in the scan's own first query (custody.scan.config)
+        confirms = getattr(spec.handler, "confirms_station", False)
+        limit = spec.body_limit or self.body_limit
 
         def wrapper(**args: str) -> bottle.HTTPResponse:
             request = bottle.request
             lang = "zh"
+            req: api.ApiRequest | None = None
             try:
                 _refuse_unreadable_headers(request.environ)
                 chosen = language(request.get_header("Accept-Language"), "")
-                too_large = route.method == "POST" and plugin._too_large(request)
-                station, auth = None, None
-                if spec.auth and not too_large:
-                    # the station and the configuration's version in one query; a scan is let in on
-                    # the station this process kept, its own first query confirms it (scan.config)
-                    confirms = getattr(spec.handler, "confirms_station", False)
-                    station, lang, auth = plugin._station_and_language(
-                        request, chosen, confirmed=not confirms
+                too_large = route.method in ("POST", "PUT", "PATCH") and plugin._too_large(request, limit)
+                found = auth.Resolved()
+                if not too_large:
+                    found = auth.resolve(
+                        plugin.store,
+                        request,
+                        plugin.admin_token,
+                        secure=plugin.secure,
+                        confirmed=not confirms,
                     )
-                else:
-                    lang = chosen or scan_state.current_setting(plugin.store, "language")
+                lang = chosen or found.language or scan_state.current_setting(plugin.store, "language")
                 if too_large:
-                    raise ApiError(
-                        413, "the body is too large: at most {limit} bytes", limit=plugin.body_limit
-                    )
-                if spec.admin:
-                    plugin._check_admin(request)
-                if spec.auth:
-                    if station is None:
-                        raise ApiError(
-                            401,
-                            "missing or invalid station token (Authorization: Bearer TOKEN)",
-                            {"WWW-Authenticate": 'Bearer realm="custody"'},
-                        )
-                    request.environ["custody.station"] = station.name
+                    raise ApiError(413, "the body is too large: at most {limit} bytes", limit=limit)
+                if found.station is not None:
+                    request.environ["custody.station"] = found.station.name
                 req = api.ApiRequest(
                     store=plugin.store,
                     lang=lang,
-                    station=station,
-                    query=_query(request, spec.query),
+                    station=found.station,
+                    query={},
                     args=args,
-                    read_body=lambda: plugin._body(request),
+                    read_body=_body_reader(request, limit),
                     chosen_lang=chosen,
-                    auth=auth,
+                    auth=found.auth,
+                    viewer=found.viewer,
+                    csrf_token=found.csrf_token,
+                    secure=plugin.secure,
                 )
+                if not (spec.admin and found.via == "admin"):  # the admin token keeps its routes
+                    plugin._check_access(spec, found.viewer, args)
+                if found.by_cookie and route.method in auth.UNSAFE_METHODS:
+                    sent = request.get_header("X-CSRF-Token") or req.form().get("csrf_token", "")
+                    auth.check_csrf(request, found.csrf_token, sent)
+                req.query = _query(request, spec.query)
                 result = spec.handler(req)
-                if isinstance(result, bottle.HTTPResponse):  # a label image, not JSON
+                if isinstance(result, bottle.HTTPResponse):  # a page or a label image, not JSON
                     return result
                 status, value = result if isinstance(result, tuple) else (200, result)
+                if spec.can is not Can.SCAN and not may(found.viewer, Can.READ_BADGES):
+                    value = _without_badges(value)
                 return _json(status, value)
+            except NeedsLogin as exc:
+                if spec.page and not _wants_json(request):
+                    location = auth.login_location(request.path, request.query_string)
+                    return bottle.HTTPResponse(status=303, headers={"Location": location})
+                return plugin._error(spec, req, 401, exc.msg.render(lang), exc.headers)
             except ApiError as exc:
-                return _json(exc.status, {"error": exc.msg.render(lang)}, exc.headers)
-            except StationTokenInvalid as exc:  # revoked or rotated since this process kept it
-                return _json(
-                    401, {"error": exc.message(lang)}, {"WWW-Authenticate": 'Bearer realm="custody"'}
-                )
+                return plugin._error(spec, req, exc.status, exc.msg.render(lang), exc.headers)
+            except StationTokenInvalid as exc:  # revoked since this process kept it
+                return _json(401, {"error": exc.message(lang)}, BEARER)
             except CustodyError as exc:
-                return _json(exc.http_status, {"error": exc.message(lang)})
+                return plugin._error(spec, req, exc.http_status, exc.message(lang))
             except peewee.OperationalError as exc:
                 log.warning("database busy or unavailable on %s %s: %s", route.method, request.path, exc)
                 busy = Msg("the database is busy or unavailable: retry later")
-                return _json(503, {"error": busy.render(lang)}, {"Retry-After": "1"})
+                return plugin._error(spec, req, 503, busy.render(lang), {"Retry-After": "1"})
             except Exception:
                 log.exception("internal error on %s %s", route.method, request.path)
-                return _json(500, {"error": Msg("internal error, logged").render(lang)})
+                return plugin._error(spec, req, 500, Msg("internal error, logged").render(lang))
 
         return wrapper
 
-    def _check_admin(self, request: bottle.LocalRequest) -> None:
-        """The lifecycle API: the admin token, never a station's (401 none or wrong, 403 a station's,
-        403 when the service was started without an admin token)."""
-        if not self.admin_token:
-            raise ApiError(
-                403, "this endpoint needs the service's admin token, and none is configured: use the CLI"
-            )
-        scheme, _, token = (request.get_header("Authorization") or "").strip().partition(" ")
-        token = token.strip()
-        if scheme.lower() == "bearer" and hmac.compare_digest(token.encode(), self.admin_token.encode()):
+    def _check_access(self, spec: Route, viewer: Viewer | None, args: dict[str, str]) -> None:
+        """P23: the route's capability, for this viewer (a device's display: its own station only)."""
+        need = spec.can
+        if need is None:
             return
-        if scheme.lower() == "bearer" and 0 < len(token) <= 256 and token.isascii() and token.isprintable():
-            station, _ = scan_state.station_and_language(self.store, token)
-            if station is not None:
+        if viewer is None:
+            if need is Can.SCAN:
+                raise NeedsLogin(Msg("missing or invalid station token (Authorization: Bearer TOKEN)"))
+            raise NeedsLogin(Msg("sign in first, or send a token (Authorization: Bearer TOKEN)"))
+        if not may(viewer, need, station=args.get("name") if need is Can.DISPLAY else None):
+            if viewer.kind == "device":
                 raise ApiError(403, "a station's device token may not use this endpoint")
-        raise ApiError(
-            401,
-            "missing or invalid admin token (Authorization: Bearer TOKEN)",
-            {"WWW-Authenticate": 'Bearer realm="custody-admin"'},
-        )
-
-    def _too_large(self, request: bottle.LocalRequest) -> bool:
-        text = request.environ.get("CONTENT_LENGTH") or ""
-        return text.strip().isdigit() and int(text) > self.body_limit
-
-    def _body(self, request: bottle.LocalRequest) -> bytes:
-        raw = request.environ["wsgi.input"].read(self.body_limit + 1)
-        if len(raw) > self.body_limit:
-            raise ApiError(413, "the body is too large: at most {limit} bytes", limit=self.body_limit)
-        return raw
-
-    def _station_and_language(
-        self, request: bottle.LocalRequest, chosen: str, *, confirmed: bool = True
-    ) -> tuple[Any, str, tuple[str, int] | None]:
-        """The station its bearer token names (None: missing or wrong), the reader's language
-        (`chosen` from Accept-Language, else the setting) and what the scan must confirm (the token
-        hash and the configuration's version it was found at). `confirmed=False`: the station this
-        process kept for the token, if any (no query; the scan's first query confirms it)."""
-        header = request.get_header("Authorization") or ""
-        scheme, _, token = header.strip().partition(" ")
-        token = token.strip()
-        if scheme.lower() == "bearer" and 0 < len(token) <= 256 and token.isascii() and token.isprintable():
-            token_hash = hash_token(token)
-            station, settled = scan_config.cache(self.store).lookup(
-                self.store, token_hash, confirmed=confirmed
+            raise ApiError(
+                403, "not allowed for the role {role}: this needs {can}", role=viewer.role, can=need.value
             )
-            if station is not None and settled is not None:
-                return station, chosen or settled.language, (token_hash, settled.version)
-        return None, chosen or scan_state.current_setting(self.store, "language"), None
+
+    def _error(
+        self,
+        spec: Route,
+        req: api.ApiRequest | None,
+        status: int,
+        text: str,
+        headers: dict[str, str] | None = None,
+    ) -> bottle.HTTPResponse:
+        """The one JSON error shape; on a page (unless JSON is asked for) the pages' error page."""
+        if spec.page and req is not None and not _wants_json(bottle.request):
+            render = auth._pages_render()
+            if render is not None and hasattr(render, "error"):
+                try:
+                    out = render.error(req, status, text)
+                    for k, v in (headers or {}).items():
+                        out.set_header(k, v)
+                    return out  # type: ignore[no-any-return]
+                except Exception:  # the error page itself failed: the JSON shape still answers
+                    log.exception("the error page failed on %s", bottle.request.path)
+        return _json(status, {"error": text}, headers)
+
+    def _too_large(self, request: bottle.LocalRequest, limit: int) -> bool:
+        text = request.environ.get("CONTENT_LENGTH") or ""
+        return text.strip().isdigit() and int(text) > limit
+
+
+class NeedsLogin(Exception):
+    """No viewer for a route that needs one: 401 (the API, a page's JSON twin) or 303 to /login."""
+
+    def __init__(self, message: Msg) -> None:
+        self.msg = message
+        super().__init__(message.render("en"))
+        self.headers = BEARER
+
+
+def _body_reader(request: bottle.LocalRequest, limit: int) -> Callable[[], bytes]:
+    """The body, read once within `limit` and kept: later reads (the handler's, after the plugin
+    read the CSRF form field; bottle's own form parsing) get the same bytes."""
+    kept: list[bytes] = []
+
+    def read() -> bytes:
+        if not kept:
+            raw = request.environ["wsgi.input"].read(limit + 1)
+            if len(raw) > limit:
+                raise ApiError(413, "the body is too large: at most {limit} bytes", limit=limit)
+            kept.append(raw)
+            request.environ["wsgi.input"] = io.BytesIO(raw)
+            request.environ["CONTENT_LENGTH"] = str(len(raw))
+        return kept[0]
+
+    return read
+
+
+PERSON_KEYS = frozenset({"name", "badge", "role", "clearance"})
+
+
+def _without_badges(value: Any) -> Any:
+    """A JSON answer with every person's badge null (DESIGN: badges are shown to admins only)."""
+    if isinstance(value, dict):
+        out = {k: _without_badges(v) for k, v in value.items()}
+        if PERSON_KEYS <= value.keys():
+            out["badge"] = None
+        return out
+    if isinstance(value, list):
+        return [_without_badges(v) for v in value]
+    return value
 
 
 def _refuse_unreadable_headers(environ: dict[str, Any]) -> None:
@@ -407,7 +504,9 @@ class ApiApp(bottle.Bottle):
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Any:
             seen.append(status)
-            return start_response(status, headers, exc_info)
+            named = {k.lower() for k, _ in headers}
+            extra = [(k, v) for k, v in SECURITY_HEADERS if k.lower() not in named]
+            return start_response(status, [*headers, *extra], exc_info)
 
         try:
             with self.flight:
@@ -431,12 +530,15 @@ def _error_page(res: bottle.HTTPError) -> str:
     return json.dumps({"error": messages.get(res.status_code, res.status_line)})
 
 
-def make_app(store: Store, *, body_limit: int = BODY_LIMIT, admin_token: str | None = None) -> ApiApp:
-    """The API on an opened store. Installs no global state; routes come from `ROUTES`.
-    `admin_token`: the bearer token of the lifecycle routes (none: they answer 403)."""
+def make_app(
+    store: Store, *, body_limit: int = BODY_LIMIT, admin_token: str | None = None, secure: bool = False
+) -> ApiApp:
+    """The API, the sign-in routes and the pages on an opened store. Installs no global state;
+    routes come from `all_routes()`. `admin_token`: a bearer token that acts as an admin (none: only
+    signed-in users and device tokens); `secure`: served over TLS (`__Host-` cookies, Secure)."""
     app = ApiApp()
-    app.install(ApiPlugin(store, body_limit, admin_token))
-    for r in ROUTES:
+    app.install(ApiPlugin(store, body_limit, admin_token, secure=secure))
+    for r in all_routes():
         app.route(r.path, r.method, r.handler, name=f"{r.method} {r.path}", custody_route=r)
     app.default_error_handler = _error_page  # type: ignore[method-assign]
     return app

@@ -123,7 +123,7 @@ def post_copy(req: ApiRequest) -> Result:
         request=request,
         issuer_ref=_text(body, "issuer_ref"),
         for_whom=_text(body, "for"),
-        actor="api",
+        actor=req.actor,
     )
     return _answer(req, [out], codes=[i.code for i in made])
 
@@ -140,7 +140,7 @@ def post_destruction(req: ApiRequest) -> Result:
         request=request,
         method=_text(body, "method"),
         place=_text(body, "place"),
-        actor="api",
+        actor=req.actor,
     )
     return _answer(req, outs)
 
@@ -152,7 +152,7 @@ def post_return_to_issuer(req: ApiRequest) -> Result:
         _texts(body, "codes", at_least=1),
         by=_person(req, _text(body, "by", required=True)),
         ref=_text(body, "ref"),
-        actor="api",
+        actor=req.actor,
     )
     return _answer(req, outs)
 
@@ -166,7 +166,7 @@ def post_loss(req: ApiRequest) -> Result:
         _text(body, "code", required=True),
         by=_person(req, _text(body, "by", required=True)),
         note=_text(body, "note"),
-        actor="api",
+        actor=req.actor,
     )
     sent: tuple[str, ...] = ()
     if out.outcome != "refused" and out.item is not None:
@@ -182,7 +182,7 @@ def post_loss_resolution(req: ApiRequest) -> Result:
         by=_person(req, _text(body, "by", required=True)),
         found=_bool(body, "found"),
         note=_text(body, "note"),
-        actor="api",
+        actor=req.actor,
     )
     return _answer(req, [out])
 
@@ -196,7 +196,7 @@ def post_review(req: ApiRequest) -> Result:
         outcome=_text(body, "outcome", required=True),
         period=_text(body, "period"),
         note=_text(body, "note"),
-        actor="api",
+        actor=req.actor,
     )
     return _answer(req, [out])
 
@@ -220,7 +220,7 @@ def post_request(req: ApiRequest) -> Result:
         uses=_int(body, "uses", 1, 0, 1000),
         purpose=_text(body, "purpose"),
         reference=_text(body, "reference"),
-        actor="api",
+        actor=req.actor,
     )
     return _answer(req, [out])
 
@@ -233,7 +233,7 @@ def post_request_decision(req: ApiRequest) -> Result:
         leader=_person(req, _text(body, "by", required=True)),
         approve=_bool(body, "approve"),
         reason=_text(body, "reason"),
-        actor="api",
+        actor=req.actor,
     )
     return _answer(req, [out])
 

@@ -55,7 +55,7 @@ def post_loan(req: ApiRequest) -> Result:
         _text(body, "code", required=True),
         _person(req, _text(body, "to", required=True)),
         lookup.station(req.store, station) if station else actions.default_home(req.store),
-        actor="api",
+        actor=req.actor,
         approver=_person(req, approver) if approver else None,
         terms=terms,
         second=_person(req, second) if second else None,
@@ -65,7 +65,7 @@ def post_loan(req: ApiRequest) -> Result:
 
 def post_department(req: ApiRequest) -> Result:
     body = req.json()
-    row = departments.add_department(req.store, _text(body, "name", required=True), actor="api")
+    row = departments.add_department(req.store, _text(body, "name", required=True), actor=req.actor)
     return {"outcomes": [{"outcome": "dept_added", "message": row.name, "item": None}]}
 
 
@@ -77,7 +77,7 @@ def post_scope(req: ApiRequest) -> Result:
         depts=_texts(body, "depts"),
         badges=_texts(body, "badges"),
         by=_person(req, _text(body, "by", required=True)),
-        actor="api",
+        actor=req.actor,
     )
     return _answer(req, [out], scope=out.extra["scope"])
 
@@ -85,7 +85,7 @@ def post_scope(req: ApiRequest) -> Result:
 def post_clearance(req: ApiRequest) -> Result:
     body = req.json()
     p = people_actions.set_clearance(
-        req.store, _text(body, "badge", required=True), _text(body, "level", required=True), actor="api"
+        req.store, _text(body, "badge", required=True), _text(body, "level", required=True), actor=req.actor
     )
     return {"outcomes": [{"outcome": "person_changed", "message": p.name, "item": None}]}
 
@@ -98,7 +98,7 @@ def post_handover(req: ApiRequest) -> Result:
         giver=_person(req, _text(body, "from", required=True)),
         taker=_person(req, _text(body, "to", required=True)),
         supervisor=_person(req, _text(body, "supervisor", required=True)),
-        actor="api",
+        actor=req.actor,
         seen=_texts(body, "seen"),
     )
     if out.outcome == "refused":

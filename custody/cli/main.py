@@ -260,8 +260,10 @@ from custody.cli import labels as cli_labels  # noqa: E402
 from custody.cli import ledger as cli_ledger  # noqa: E402
 from custody.cli import lifecycle as cli_lifecycle  # noqa: E402
 from custody.cli import loans as cli_loans  # noqa: E402
+from custody.cli import migrate as cli_migrate  # noqa: E402
 from custody.cli import people as cli_people  # noqa: E402
 from custody.cli import serve as cli_serve  # noqa: E402
+from custody.cli import users as cli_users  # noqa: E402
 
 cli_people.register(cli)
 cli_items.register(cli)
@@ -272,6 +274,8 @@ cli_closing.register(cli)
 cli_demo.register(cli)
 cli_lifecycle.register(cli)
 cli_loans.register(cli)
+cli_users.register(cli)
+cli_migrate.register(cli)
 
 
 def _register_devices() -> None:

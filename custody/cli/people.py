@@ -135,7 +135,7 @@ def person_deactivate(obj, badge: str) -> None:
 
 @click.group()
 def station() -> None:
-    """Stations: the safe, the reading room, … (站点) and their API tokens."""
+    """Stations: the safe, the reading room, … (站点) and their scanner devices' tokens."""
 
 
 @station.command("add")
@@ -144,7 +144,7 @@ def station() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the station and its token as JSON.")
 @click.pass_obj
 def station_add(obj, name: str, kind: str, as_json: bool) -> None:
-    """Register a station; prints its API token once (only its hash is kept).
+    """Register a station; prints its first device token once (device "default"; only its hash is kept).
 
     \b
     Example:
@@ -164,23 +164,111 @@ def station_add(obj, name: str, kind: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def station_list(obj, as_json: bool) -> None:
-    """List stations and their tokens (the first characters only, never the secret).
+    """List stations and their live device tokens (the first characters only, never the secret).
 
     \b
     Example:
       custody station list
     """
+    from custody.actions import stations as station_actions
+
     store = obj.store()
     m = store.m
     rows = list(m.Station.select().order_by(m.Station.name))
+    data = []
+    for s in rows:
+        tokens = station_actions.list_device_tokens(store, s.name)
+        default = next((t for t in tokens if t.device == station_actions.DEFAULT_DEVICE), None)
+        data.append(
+            {
+                "name": s.name,
+                "kind": s.kind,
+                "devices": [t.device for t in tokens],
+                "token_hint": (default.token_hint + "…") if default else None,
+                "token_created_at": shapes.iso(default.created_at, obj.tz()) if default else None,
+            }
+        )
+    if as_json:
+        from custody.cli.main import emit_json
+
+        emit_json(data)
+        return
+    click.echo(
+        table.render(
+            [obj.t("station"), obj.t("kind"), obj.t("token"), obj.t("issued"), obj.t("devices")],
+            [
+                (
+                    d["name"],
+                    vocab.STATION_KIND_BY_SLUG[d["kind"]].name(obj.lang),
+                    d["token_hint"] or obj.t("revoked"),
+                    shapes.when(d["token_created_at"], obj.tz()),
+                    ", ".join(d["devices"]) or "—",
+                )
+                for d in data
+            ],
+        )
+    )
+
+
+@station.group("token")
+def station_token() -> None:
+    """One token per scanner device of a station, each revoked on its own (a lost scanner)."""
+
+
+@station_token.command("add")
+@click.argument("station_name", metavar="STATION")
+@click.option("--device", required=True, help="The scanner device's name at this station (e.g. scanner-2).")
+@click.option("--json", "as_json", is_flag=True, help="Print the device and its token as JSON.")
+@click.pass_obj
+def station_token_add(obj, station_name: str, device: str, as_json: bool) -> None:
+    """A token for one more scanner device of STATION; prints it once (only its hash is kept).
+
+    \b
+    Example:
+      custody station token add 阅文室 --device scanner-2
+    """
+    from custody.actions import stations as station_actions
+
+    token = station_actions.add_device_token(obj.store(), station_name, device, actor=obj.actor)
+    if as_json:
+        from custody.cli.main import emit_json
+
+        emit_json({"station": station_name, "device": device.strip(), "token": token})
+    else:
+        click.echo(
+            obj.t(
+                "token of device {device} at {station} (shown once):",
+                device=device.strip(),
+                station=station_name,
+            )
+        )
+        click.echo(token)
+
+
+@station_token.command("list")
+@click.argument("station_name", metavar="STATION")
+@click.option("--revoked", is_flag=True, help="Show revoked tokens too.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def station_token_list(obj, station_name: str, revoked: bool, as_json: bool) -> None:
+    """The device tokens of STATION: device, first characters, issued, revoked.
+
+    \b
+    Example:
+      custody station token list 阅文室
+    """
+    from custody.actions import stations as station_actions
+
+    tz = obj.tz()
+    rows = station_actions.list_device_tokens(obj.store(), station_name, revoked=revoked)
     data = [
         {
-            "name": s.name,
-            "kind": s.kind,
-            "token_hint": (s.token_hint + "…") if s.token_hint else None,
-            "token_created_at": shapes.iso(s.token_created_at, obj.tz()),
+            "device": t.device,
+            "token_hint": t.token_hint + "…",
+            "created_at": shapes.iso(t.created_at, tz),
+            "revoked_at": shapes.iso(t.revoked_at, tz),
         }
-        for s in rows
+        for t in rows
     ]
     if as_json:
         from custody.cli.main import emit_json
@@ -189,22 +277,36 @@ def station_list(obj, as_json: bool) -> None:
         return
     click.echo(
         table.render(
-            [
-                obj.t("station"),
-                obj.t("kind"),
-                obj.t("token"),
-                obj.t("issued"),
-            ],
+            [obj.t("device"), obj.t("token"), obj.t("issued"), obj.t("revoked")],
             [
                 (
-                    d["name"],
-                    vocab.STATION_KIND_BY_SLUG[d["kind"]].name(obj.lang),
-                    d["token_hint"] or obj.t("revoked"),
-                    shapes.when(d["token_created_at"], obj.tz()),
+                    d["device"],
+                    d["token_hint"],
+                    shapes.when(d["created_at"], tz),
+                    shapes.when(d["revoked_at"], tz) if d["revoked_at"] else "",
                 )
                 for d in data
             ],
         )
+    )
+
+
+@station_token.command("revoke")
+@click.argument("station_name", metavar="STATION")
+@click.option("--device", required=True, help="The scanner device whose token is revoked.")
+@click.pass_obj
+def station_token_revoke(obj, station_name: str, device: str) -> None:
+    """Revoke one device's token (a lost scanner); the station's other devices keep working.
+
+    \b
+    Example:
+      custody station token revoke 阅文室 --device scanner-2
+    """
+    from custody.actions import stations as station_actions
+
+    station_actions.revoke_device_token(obj.store(), station_name, device, actor=obj.actor)
+    click.echo(
+        obj.t("token of device {device} at {station} revoked", device=device.strip(), station=station_name)
     )
 
 
@@ -213,7 +315,7 @@ def station_list(obj, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def station_rotate(obj, name: str, as_json: bool) -> None:
-    """Issue a new API token for a station; the old one stops working at once.
+    """Issue a new token for the station's device "default"; its old one stops working at once.
 
     \b
     Example:
@@ -232,7 +334,7 @@ def station_rotate(obj, name: str, as_json: bool) -> None:
 @click.argument("name")
 @click.pass_obj
 def station_revoke(obj, name: str) -> None:
-    """Revoke a station's API token: its scanner is refused until a new token is issued.
+    """Revoke the token of the station's device "default" (other devices: station token revoke).
 
     \b
     Example:

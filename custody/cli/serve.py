@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from custody.actions import core as actions
-from custody.errors import CustodyError, InvalidInput
+from custody.actions import stations as station_actions
+from custody.errors import CustodyError, InvalidInput, NotFound
 from custody.store.core import Store
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def serve(
                 scheduler.stop()
             store.close()
 
-        return make_app(store, admin_token=admin_token), close
+        return make_app(store, admin_token=admin_token, secure=tls_cert is not None), close
 
     code = server.serve(
         open_worker,
@@ -211,11 +211,13 @@ def _closing_scheduler(store: Store) -> ClosingScheduler:
 def start_local_service(
     db: str | Path | Store, station_name: str, *, actor: str = "cli:emulate", threads: int = 4
 ) -> tuple[str, str, Callable[[], None]]:
-    """Start the service in this process on a free port of 127.0.0.1 and issue `station_name`
-    a fresh token (recorded in the ledger; the station's old token stops working).
+    """Start the service in this process on a free port of 127.0.0.1 with a device token of its own
+    for `station_name` (device `emulate-<host>-<pid>`, recorded in the ledger); the station's other
+    devices' tokens keep working (a running agent is not cut off). `stop()` lets requests in flight
+    finish and revokes that token.
 
     `db` is an opened Store, a database URL, or a custody home directory.
-    Returns (base URL, token, stop); `stop()` lets requests in flight finish.
+    Returns (base URL, token, stop).
     """
     from web.server import start_in_thread
 
@@ -225,18 +227,28 @@ def start_local_service(
     else:
         text = str(db)
         store = Store.open(text if "://" in text else f"sqlite:///{Path(text).expanduser() / 'custody.db'}")
+    device = emulator_device()
+    token = ""
     try:
-        token = actions.rotate_token(store, station_name, actor=actor)
+        token = station_actions.add_device_token(store, station_name, device, actor=actor)
         running = start_in_thread(store, "127.0.0.1", 0, threads)
     except BaseException:
+        if token:
+            station_actions.revoke_device_token(store, station_name, device, actor=actor)
         if opened:
             store.close()
         raise
 
     def stop() -> None:
-        running.stop()
-        if opened:
-            store.close()
+        try:
+            running.stop()
+            try:
+                station_actions.revoke_device_token(store, station_name, device, actor=actor)
+            except NotFound:  # revoked meanwhile (custody station token revoke)
+                pass
+        finally:
+            if opened:
+                store.close()
 
     try:
         wait_healthy(running.url)
@@ -244,6 +256,15 @@ def start_local_service(
         stop()
         raise
     return running.url, token, stop
+
+
+def emulator_device() -> str:
+    """The device name of an emulated scanner's own token: `emulate-<host>-<pid>`."""
+    import os
+    import socket
+
+    host = "".join(c for c in socket.gethostname() if c.isalnum() or c in "-_.")[:32] or "host"
+    return f"emulate-{host}-{os.getpid()}"
 
 
 def wait_healthy(url: str, timeout: float = 15.0, ca: str | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The tables, grouped: core (items, people, stations, tags, the ledger), scan, closing.
+"""The tables, grouped: core (items, people, stations, tags, the ledger), scan, closing, users.
 
 The classes in `core`, `scan` and `closing` declare the tables and are bound to
 no database. Each store makes its own copies bound to its database
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import peewee
 
-from custody.models import closing, core, departments, lifecycle, scan
+from custody.models import closing, core, departments, lifecycle, scan, users
 
 if TYPE_CHECKING:
     from custody.models.closing import (
@@ -43,9 +43,10 @@ if TYPE_CHECKING:
     from custody.models.departments import Department
     from custody.models.lifecycle import ApprovalRequest
     from custody.models.scan import Scan, StationSession
+    from custody.models.users import AppUser, DeviceToken, LoginAttempt, WebSession
 
 DECLARED: tuple[type[core.Base], ...] = (
-    core.TABLES + scan.TABLES + closing.TABLES + lifecycle.TABLES + departments.TABLES
+    core.TABLES + scan.TABLES + closing.TABLES + lifecycle.TABLES + departments.TABLES + users.TABLES
 )
 """Every table, each after the tables its foreign keys point to."""
 
@@ -85,6 +86,10 @@ class Models:
         InventorySeen: type[InventorySeen]
         ApprovalRequest: type[ApprovalRequest]
         Department: type[Department]
+        AppUser: type[AppUser]
+        WebSession: type[WebSession]
+        LoginAttempt: type[LoginAttempt]
+        DeviceToken: type[DeviceToken]
 
     def __init__(self, db: peewee.Database) -> None:
         self.db = db

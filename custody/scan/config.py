@@ -1,4 +1,4 @@
-"""What the scan service keeps between scans: the stations by token and the settings, by version.
+"""What the scan service keeps between scans: the stations by device token and the settings, by version.
 
 Every action that changes a station, its token or a setting bumps one counter in the same
 transaction (`custody.actions.settings.bump_config_version`: the `setting` row under the reserved
@@ -11,7 +11,8 @@ the very next scan, in every process. Nothing expires by time.
 
 A scan request is let in on the kept station (`station_for_token(…, confirmed=False)`) and the
 scan's first query confirms it; every other request reads the station and the version in one
-query (`confirmed=True`).
+query (`confirmed=True`). A token is one scanner device's (`device_token`); the lookup gives the
+station and the device's name together, from the token's hash, in that one query.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Config:
     version: int
     settings: dict[str, Any]
     stations: dict[str, Station] = field(default_factory=dict)
+    devices: dict[str, str] = field(default_factory=dict)  # token hash -> the device's name
 
     @property
     def timeout_seconds(self) -> int:
@@ -74,6 +76,14 @@ class Config:
 
 
 STATION_AND_VERSION = fastsql.Compiled(
+    lambda m: (
+        m.Station.select(m.Station, m.DeviceToken.device.alias("device"), version_column(m))
+        .join(m.DeviceToken, on=(m.DeviceToken.station == m.Station.id))
+        .where((m.DeviceToken.token_hash == fastsql.param("hash")) & m.DeviceToken.revoked_at.is_null())
+        .limit(1)
+    )
+)
+VERSION = fastsql.Compiled(
     lambda m: (
         m.Station.select(m.Station, version_column(m))
         .where(m.Station.token_hash == fastsql.param("hash"))
@@ -113,14 +123,21 @@ class ConfigCache:
     def station_for_hash(self, store: Store, token_hash: str) -> tuple[Station | None, Config | None]:
         """The station with this token hash and the configuration, read now (one query; the settings
         only when the version moved)."""
+        station, _, config = self.device_for_hash(store, token_hash)
+        return station, config
+
+    def device_for_hash(self, store: Store, token_hash: str) -> tuple[Station | None, str, Config | None]:
+        """The station, the device's name and the configuration for a live device token's hash,
+        read now (one query; the settings only when the version moved)."""
         rows = STATION_AND_VERSION.objects(store, hash=token_hash)
         if not rows:
-            return None, None
-        station, version = rows[0]
+            return None, "", None
+        station, device, version = rows[0]
         config = self.at(store, version_of(version))
         if config.version == version_of(version):
             config.stations[token_hash] = station
-        return station, config
+            config.devices[token_hash] = device
+        return station, device, config
 
     def lookup(
         self, store: Store, token_hash: str, *, confirmed: bool = True
@@ -128,12 +145,19 @@ class ConfigCache:
         """The station with this token hash and the configuration it was read at. `confirmed=False`:
         the kept station if there is one (no query), for a caller whose first query checks the
         version (the scan: `confirm`)."""
+        station, _, config = self.lookup_device(store, token_hash, confirmed=confirmed)
+        return station, config
+
+    def lookup_device(
+        self, store: Store, token_hash: str, *, confirmed: bool = True
+    ) -> tuple[Station | None, str, Config | None]:
+        """`lookup`, with the name of the device the token is for."""
         kept = self.current
         if not confirmed and kept is not None:
             station = kept.stations.get(token_hash)
             if station is not None:
-                return station, kept
-        return self.station_for_hash(store, token_hash)
+                return station, kept.devices.get(token_hash, ""), kept
+        return self.device_for_hash(store, token_hash)
 
     def station_for_token(
         self, store: Store, token: str, *, confirmed: bool = True
