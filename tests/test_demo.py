@@ -124,18 +124,31 @@ def test_live_demo_serves_until_ctrl_c_and_leaves_nothing_running(tmp_path):
             lines.append(line)
             m = re.search(r"(http://127\.0\.0\.1:\d+)", line)
             url = m.group(1) if m else None
-        token = next(
-            re.search(r"令牌：(\S+)", ln).group(1)
-            for ln in lines + [proc.stdout.readline() for _ in range(3)]
-            if "保密室 令牌" in ln
-        )
+        while not any("CMD-CLOSE-SAFE" in ln for ln in lines):  # up to the scanner's prompt
+            line = proc.stdout.readline()
+            assert line, f"demo ended early: {''.join(lines)} {proc.stderr.read()}"
+            lines.append(line)
+        shown = "".join(lines)
+        token = re.search(r"保密室 令牌：(\S+)", shown).group(1)
         assert requests.get(f"{url}/api/v1/health", timeout=10).status_code == 200
-        prompt = "".join(proc.stdout.readline() for _ in range(6))
-        assert "指令：CMD-END 结束会话，CMD-UNDO" in prompt and "CMD-CLOSE-SAFE" in prompt
+        assert "指令：CMD-END 结束会话，CMD-UNDO" in shown
         people = requests.get(
             f"{url}/api/v1/people", headers={"Authorization": f"Bearer {token}"}, timeout=10
         )
-        assert people.status_code == 200 and "赵敏" in people.text
+        assert people.status_code == 403  # a station's device token reads no people (P23, issue 15)
+        # the web pages: a login printed once, signed in through the real form
+        m = re.search(r"网页：(\S+)/login —— 用户 (.+)，密码 (\S+)", shown)
+        assert m and m.group(1) == url and "admin" in m.group(2) and "zhaomin" in m.group(2)
+        with requests.Session() as browser:
+            form = browser.get(f"{url}/login", timeout=10)
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+            signed = browser.post(
+                f"{url}/login",
+                data={"username": "zhaomin", "password": m.group(3), "csrf_token": csrf, "next": "/"},
+                headers={"Origin": url},
+                timeout=10,
+            )
+            assert signed.status_code == 200 and "当前借出" in signed.text, signed.text[:500]
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
     finally:

@@ -50,7 +50,7 @@ def extracted() -> dict[str, list[str]]:
     for package in ("custody", "web", "labels", "devices"):
         for filename, lineno, message, _comments, _context in extract_from_dir(
             ROOT / package,
-            method_map=[("**.py", "python")],
+            method_map=[("**.py", "python"), ("**.tpl", "web.pages.i18n:extract_templates")],
             keywords=KEYWORDS,
             comment_tags=(),
             strip_comment_tags=True,

@@ -13,6 +13,7 @@ from typing import Any
 
 from custody import vocab
 from custody.scan.station import MAX_BATCH, MAX_CODE_LENGTH, OUTCOMES
+from labels.sizes import DPIS, SIZES
 from web import validate
 
 VERSION = "1.0.0"
@@ -20,6 +21,17 @@ VERSION = "1.0.0"
 UUID_PATTERN = f"^{validate.UUID_RE.pattern}$"
 CODE_PATTERN = f"^{validate.CODE_RE.pattern}$"
 TIME_PATTERN = f"^{validate.TIME_RE.pattern}$"
+# An item code (DESIGN.md): 12 digits, never starting with 99, the last a Damm check digit. A pattern
+# cannot say the check digit; the format names it (tests register a generator for it), and a code
+# failing it is refused as mistyped (400), never looked up.
+ITEM_CODE_FORMAT = "custody-item-code"
+ITEM_CODE = {
+    "type": "string",
+    "pattern": "^(?:9[0-8]|[0-8][0-9])[0-9]{10}$",
+    "format": ITEM_CODE_FORMAT,
+    "description": "12 digits, not starting with 99, the last a Damm check digit "
+    "(a code failing it answers 400: mistyped)",
+}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -92,7 +104,11 @@ PAGE_PARAMS = [
         "schema": {"type": "integer", "minimum": 0, "maximum": validate.MAX_OFFSET, "default": 0},
     },
 ]
-READ_ERRORS = {"400": _error("A bad query parameter"), "401": _error("No or a wrong station token")}
+READ_ERRORS = {
+    "400": _error("A bad query parameter"),
+    "401": _error("No or a wrong token"),
+    "403": _error("Not for this reader: a station's device token reads only its own station's display (P23)"),
+}
 WRITE_ERRORS = {
     "400": _error("A malformed body"),
     "401": _error("No or a wrong station token"),
@@ -104,7 +120,7 @@ SCHEMAS: dict[str, Any] = {
     "Person": _obj(
         {
             "name": {"type": "string"},
-            "badge": {"type": "string"},
+            "badge": _nullable({"type": "string"}),
             "role": {"enum": ROLES},
             "clearance": {"enum": LEVELS},
             "dept": {"type": "string"},
@@ -350,14 +366,7 @@ def _paths() -> dict[str, Any]:
             "get": {
                 "operationId": "getItem",
                 "summary": "One item and its whole history",
-                "parameters": [
-                    {
-                        "name": "code",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string", "pattern": "^[0-9]{12}$"},
-                    }
-                ],
+                "parameters": [{"name": "code", "in": "path", "required": True, "schema": ITEM_CODE}],
                 "responses": {
                     "200": _ok("The item", _ref("ItemWithHistory")),
                     **READ_ERRORS,
@@ -371,14 +380,18 @@ def _paths() -> dict[str, Any]:
                     "operationId": f"getItemLabel{fmt.upper()}",
                     "summary": f"The item's label as {fmt.upper()} (no title on it)",
                     "parameters": [
+                        {"name": "code", "in": "path", "required": True, "schema": ITEM_CODE},
                         {
-                            "name": "code",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string", "pattern": "^[0-9]{12}$"},
+                            "name": "size",
+                            "in": "query",
+                            "schema": {"enum": list(SIZES), "default": "50x30"},
+                            "description": "a label size (docs/labels.md)",
                         },
-                        {"name": "size", "in": "query", "schema": {"type": "string", "default": "50x30"}},
-                        {"name": "dpi", "in": "query", "schema": {"enum": ["203", "300"], "default": "300"}},
+                        {
+                            "name": "dpi",
+                            "in": "query",
+                            "schema": {"enum": [str(d) for d in DPIS], "default": "300"},
+                        },
                     ],
                     "responses": {
                         "200": {
@@ -408,6 +421,34 @@ def _paths() -> dict[str, Any]:
                 "responses": {"200": _ok("A page", _page("people", _ref("PersonEntry"))), **READ_ERRORS},
             }
         },
+        "/api/v1/my/loans": {
+            "get": {
+                "operationId": "listMyLoans",
+                "summary": "What the signed-in user's person holds (as holder or second holder)",
+                "security": [{"session": []}],
+                "responses": {
+                    "200": _ok(
+                        "The person (no badge) and their items",
+                        _obj(
+                            {
+                                "person": {"anyOf": [_ref("Person"), {"type": "null"}]},
+                                "items": {
+                                    "type": "array",
+                                    "items": {
+                                        "allOf": [
+                                            _ref("Item"),
+                                            _obj({"as": {"enum": ["holder", "second"]}}),
+                                        ]
+                                    },
+                                },
+                            }
+                        ),
+                    ),
+                    "401": _error("Nobody signed in"),
+                    "403": _error("Not for a station's device token (P23)"),
+                },
+            }
+        },
     }
 
 
@@ -420,8 +461,10 @@ def spec() -> dict[str, Any]:
             "title": "custody scan service",
             "version": VERSION,
             "description": "Chain-of-custody for classified documents: the station scan API and the read "
-            "API. Every request but health and this description needs a station token: "
-            "`Authorization: Bearer TOKEN` (custody station add / rotate). Errors are "
+            "API. Scans need a station device's token: `Authorization: Bearer TOKEN` (custody station "
+            "token add STATION --device NAME); a device token reads nothing else (P23). Reads and the "
+            "office's actions need a signed-in user (the session cookie from POST /login; "
+            "docs/access.md) or the service's admin token. Errors are "
             '`{"error": "…"}`. Messages are in Chinese unless Accept-Language asks '
             "for English. See docs/api.md.",
         },
@@ -431,6 +474,12 @@ def spec() -> dict[str, Any]:
             "schemas": {**SCHEMAS, **lifecycle_api.SCHEMAS},
             "securitySchemes": {
                 "stationToken": {"type": "http", "scheme": "bearer"},
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "custody_session",
+                    "description": "a signed-in user's session (`__Host-custody_session` under TLS)",
+                },
                 "adminToken": {
                     "type": "http",
                     "scheme": "bearer",

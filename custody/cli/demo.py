@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 import shlex
 import shutil
 import signal
@@ -95,7 +96,8 @@ def demo(obj, replay: bool, demo_dir: str | None, port: int) -> None:
         day = _replayed_day(SystemClock().now().astimezone(tz))
         clock = FixedClock(datetime.combine(day, DAY_STARTS, tz)) if replay else SystemClock()
         store = obj.use(Store.open(f"sqlite:///{home / config.DB_FILE}", clock=clock, create=True))
-        office = demo_data.seed(store)
+        password = secrets.token_urlsafe(9)  # the demo's logins share it; shown once below
+        office = demo_data.seed(store, password=password)
         if obj.cfg.lang:  # the stations answer in the database's language: the reader's, here
             actions.set_setting(store, "language", obj.cfg.lang, actor=demo_data.ACTOR)
         running = start_in_thread(store, "127.0.0.1", port, 4)
@@ -104,6 +106,14 @@ def demo(obj, replay: bool, demo_dir: str | None, port: int) -> None:
             _print(obj.t("service: {url}", url=running.url))
             for name, token in office.tokens.items():
                 _print(obj.t("station {name} token: {token}", name=name, token=token))
+            _print(
+                obj.t(
+                    "web pages: {url}/login — users {users}, password {password}",
+                    url=running.url,
+                    users=listing(office.logins, obj.lang),
+                    password=password,
+                )
+            )
             if demo_dir or not replay:  # the live demo's home is there while it runs
                 _print(obj.t("look: {command}", command=look_command(home)))
             if not demo_dir:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from custody.actions import core as actions
+from custody.actions import users
 from custody.messages import N_
 from custody.models.core import Item, Person
 from custody.store.core import Store
@@ -24,6 +25,14 @@ PEOPLE = (
     ("陈静", "S3003", "top-secret", "staff", "机要室", None),
     ("刘洋", "S3004", "internal", "staff", "后勤科", None),
     ("孙立", "A9001", "secret", "admin", "信息科", None),
+)
+
+# the web pages' logins (custody user add), each tied to a demo person: username, badge, role
+LOGINS = (
+    ("admin", "A9001", "admin"),
+    ("zhaomin", "C1001", "custodian"),
+    ("wangjianguo", "L2001", "leader"),
+    ("lihua", "S3001", "staff"),
 )
 
 DOCUMENTS = (
@@ -44,10 +53,12 @@ class Office:
     tokens: dict[str, str] = field(default_factory=dict)
     people: dict[str, Person] = field(default_factory=dict)
     items: dict[str, list[Item]] = field(default_factory=dict)
+    logins: list[str] = field(default_factory=list)  # usernames, all with the demo's one password
 
 
-def seed(store: Store) -> Office:
-    """Fill an empty database with the demo office. Everything goes through the write path."""
+def seed(store: Store, password: str | None = None) -> Office:
+    """Fill an empty database with the demo office. Everything goes through the write path.
+    With `password`, the `LOGINS` for the web pages are made too, all with that password."""
     office = Office()
     for name, kind in STATIONS:
         _, office.tokens[name] = actions.add_station(store, name, kind, actor=ACTOR)
@@ -56,6 +67,10 @@ def seed(store: Store) -> Office:
             store, name, badge=badge, clearance=clearance, role=role, dept=dept, rfid=rfid, actor=ACTOR
         )
     actions.set_setting(store, "unit_name", "某县委办公室", actor=ACTOR)
+    if password is not None:
+        for username, badge, role in LOGINS:
+            users.add_user(store, username, role, password, person=badge, actor=ACTOR)
+            office.logins.append(username)
     for title, level, kind, copies, doc_no, issuer, period in DOCUMENTS:
         home = "档案室" if kind == "archive" else "保密室"
         office.items[title] = actions.receive(

@@ -1,0 +1,266 @@
+"""The item page `/items/CODE` (every field, the label, the whole history, what the viewer may do),
+the receive form `/receive` (custody.actions.items.receive) and the labels of what was received
+(`/labels.pdf?codes=…`: one A4 sheet, L7160)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import bottle
+
+from custody import settings, vocab
+from custody.actions import items as item_actions
+from custody.actions import lifecycle as life
+from custody.errors import CustodyError, InvalidInput
+from custody.ledger import chain as ledger
+from custody.messages import Msg
+from custody.messages.catalog import event_name
+from custody.reports import lookup, shapes
+from custody.rules.access import Can
+from labels import ItemLabel, label_bytes
+from web import labels_api
+from web.api import snapshot
+from web.pages.common import acting_person, actor, allowed, forbidden, form, refuse, tz, viewer
+from web.pages.render import page, redirect, wants_json
+
+MAX_LABELS = 1000  # one PDF of at most this many labels (21 sheets of L7160 per 441)
+
+
+def _may_see(req: Any, it: Any) -> bool:
+    """P23: everything readable for READ; staff only what they hold."""
+    if allowed(req, Can.READ):
+        return True
+    v = viewer(req)
+    return v is not None and v.person_id is not None and it.holder_id == v.person_id
+
+
+def _event_line(req: Any, r: Any, names: dict[int, str]) -> dict[str, Any]:
+    d = json.loads(r.data)
+    return {
+        **shapes.event_json(r, tz(req)),
+        "name": event_name(r.kind, req.lang),
+        "person_name": names.get(r.person) if r.person is not None else None,
+        "refused": r.kind == "refused",
+        "reason": d.get("reason", ""),
+    }
+
+
+def actions_for(req: Any, it: Any) -> list[str]:
+    """What the rulebook lets this viewer do to the item from the pages (each a form below)."""
+    out = []
+    if allowed(req, Can.RECEIVE):
+        out.append("label")
+    if it.status == "in" and allowed(req, Can.REQUEST) and it.level == "top-secret":
+        out.append("request")
+    if it.status in ("in", "out") and allowed(req, Can.CUSTODY):
+        out.append("report_lost")
+    if it.status == "lost" and it.lost_from and allowed(req, Can.APPROVE):
+        out.append("resolve_loss")
+    return out
+
+
+def item_page(req: Any) -> bottle.HTTPResponse:
+    zone = tz(req)
+    with snapshot(req.store):
+        it = lookup.item(req.store, req.args["code"])
+        if not _may_see(req, it):
+            return forbidden(req)
+        m = req.store.m
+        events = ledger.history(req.store, it.code)
+        ids = {e.person for e in events if e.person is not None}
+        names = dict(m.Person.select(m.Person.id, m.Person.name).where(m.Person.id.in_(ids)).tuples())
+        data = {
+            "title": it.title,
+            "item": {
+                **shapes.item_json(req.store, it, zone),
+                "period_text": vocab.Period(it.period).marking(req.lang) if it.period else "",
+                "scope": json.loads(it.scope),
+                "total_copies": it.total_copies,
+                "received_at": shapes.iso(it.received_at, zone),
+                "due_back": it.due_back.isoformat() if it.due_back else None,
+                "no_copy": it.no_copy,
+                "loan_purpose": it.loan_purpose,
+                "loan_due": shapes.iso(it.loan_due, zone),
+            },
+            "history": [_event_line(req, e, names) for e in events],
+            "actions": actions_for(req, it),
+            "_code_q": quote(it.code),
+        }
+    return page(req, "item", data)
+
+
+def label_png(req: Any) -> bottle.HTTPResponse:
+    """The item's label image for the item page (the API's, on the page's login)."""
+    with snapshot(req.store):
+        it = lookup.item(req.store, req.args["code"])
+        if not _may_see(req, it):
+            return forbidden(req)
+    return labels_api.label_png(req)
+
+
+def _item_label(req: Any, it: Any, unit: str) -> ItemLabel:
+    return ItemLabel(
+        code=it.code,
+        level=it.level,
+        period=it.period,
+        copy_no=it.copy_no,
+        kind=it.kind,
+        doc_no=it.doc_no,
+        unit=unit,
+        received=it.received_at.astimezone(tz(req)).date(),
+    )
+
+
+def labels_pdf(req: Any) -> bottle.HTTPResponse:
+    """Labels of the items named (`codes=a,b,…`), one A4 sheet of L7160 labels per 21."""
+    codes = [c.strip() for c in req.query.get("codes", "").split(",") if c.strip()]
+    if not codes or len(codes) > MAX_LABELS:
+        raise InvalidInput("give 1–{most} item codes (codes=a,b,…)", most=MAX_LABELS)
+    with snapshot(req.store):
+        unit = settings.get(req.store, "unit_name")
+        found = [_item_label(req, lookup.item(req.store, c), unit) for c in codes]
+    body = label_bytes(found, "pdf", size="50x30", dpi=300, sheet="L7160", lang=req.lang)
+    return bottle.HTTPResponse(
+        body=body,
+        status=200,
+        headers={
+            "Content-Type": "application/pdf",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": 'inline; filename="labels.pdf"',
+        },
+    )
+
+
+# --- receiving ---------------------------------------------------------------------------------
+
+
+def _receive_data(
+    req: Any, values: dict[str, str], problem: str = "", received: list[Any] | None = None
+) -> dict[str, Any]:
+    m = req.store.m
+    stations = [{"name": s.name, "kind": s.kind} for s in m.Station.select().order_by(m.Station.name)]
+    return {
+        "title": Msg("Receive a document").render(req.lang),
+        "levels": [lv.slug for lv in vocab.LEVELS],
+        "kinds": [k.slug for k in vocab.KINDS],
+        "stations": stations,
+        "values": values,
+        "error": problem,
+        "received": [
+            {"code": i.code, "title": i.title, "level": i.level, "copy_no": f"{i.copy_no:06d}"}
+            for i in received or []
+        ],
+    }
+
+
+def receive_form(req: Any) -> bottle.HTTPResponse:
+    codes = [c for c in req.query.get("received", "").split(",") if c]
+    got = []
+    with snapshot(req.store):
+        for c in codes[:MAX_LABELS]:
+            try:
+                got.append(lookup.item(req.store, c))
+            except CustodyError:
+                continue
+        data = _receive_data(req, {"level": "secret", "copies": "1", "kind": "document"}, received=got)
+    if got:
+        data["labels_url"] = "/labels.pdf?codes=" + ",".join(i.code for i in got)
+    return page(req, "receive", data)
+
+
+def _int_field(values: dict[str, str], name: str, default: int) -> int:
+    text = values.get(name, "") or str(default)
+    if not text.isdigit():
+        raise InvalidInput("{name} {value!r} is not a whole number", name=name, value=text)
+    return int(text)
+
+
+def _day(values: dict[str, str], name: str) -> date | None:
+    text = values.get(name, "")
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput("date {value!r} is invalid: use YYYY-MM-DD", value=text) from None
+
+
+def receive_post(req: Any) -> bottle.HTTPResponse:
+    values = form(req)
+    values.pop("csrf_token", None)
+    try:
+        person = acting_person(req)
+        scope = [s.strip() for s in values.get("scope", "").replace("，", ",").split(",") if s.strip()]
+        received = item_actions.receive(
+            req.store,
+            title=values.get("title", ""),
+            level=values.get("level", ""),
+            kind=values.get("kind", "") or "document",
+            copies=_int_field(values, "copies", 1),
+            total_copies=_int_field(values, "total_copies", 0) or None,
+            doc_no=values.get("doc_no", ""),
+            issuer=values.get("issuer", ""),
+            period=values.get("period") or None,
+            home=values.get("home") or None,
+            scope=scope,
+            received_by=lookup.badge_of(req.store, person) or None,
+            no_copy=values.get("no_copy") == "1",
+            due_back=_day(values, "due_back"),
+            actor=actor(req),
+        )
+    except CustodyError as exc:
+        if wants_json(req):
+            return refuse(req, exc)
+        with snapshot(req.store):
+            data = _receive_data(req, values, exc.message(req.lang))
+        return page(req, "receive", data, status=exc.http_status)
+    if wants_json(req):
+        from web.pages.render import as_json
+
+        zone = tz(req)
+        with snapshot(req.store):
+            items = [shapes.item_json(req.store, lookup.item(req.store, i.code), zone) for i in received]
+        return as_json(
+            {"items": items, "labels_url": "/labels.pdf?codes=" + ",".join(i.code for i in received)}, 201
+        )
+    return redirect("/receive?received=" + ",".join(i.code for i in received))
+
+
+# --- acts on one item --------------------------------------------------------------------------
+
+
+def report_lost(req: Any) -> bottle.HTTPResponse:
+    values = form(req)
+    code = req.args["code"]
+    out = life.report_loss(
+        req.store, code, by=acting_person(req), actor=actor(req), note=values.get("note", "")
+    )
+    return _after(req, code, out)
+
+
+def resolve_loss(req: Any) -> bottle.HTTPResponse:
+    values = form(req)
+    code = req.args["code"]
+    out = life.resolve_loss(
+        req.store,
+        code,
+        by=acting_person(req),
+        actor=actor(req),
+        found=values.get("found", "1") == "1",
+        note=values.get("note", ""),
+    )
+    return _after(req, code, out)
+
+
+def _after(req: Any, code: str, out: Any) -> bottle.HTTPResponse:
+    from web.pages.render import as_json, error
+
+    if out.outcome == "refused":
+        return error(req, 409, out.message(req.lang))
+    if wants_json(req):
+        return as_json({"outcome": out.outcome, "message": out.message(req.lang)})
+    return redirect("/items/" + quote(code))
