@@ -186,3 +186,65 @@ def test_fuzzing_from_the_description_finds_no_server_error(service: Service, mo
     assert seen and max(seen) < 500
     if mode == "positive":
         assert 200 in seen
+
+
+ACCEPTANCE_EXAMPLES = 10  # per route in the default run; the slow run takes 30 times as many
+ACCEPTED = ["2xx", "401", "403", "404", "409"]
+
+
+def _accepting(service: Service, per_route: int) -> tuple[int, list[tuple[int, str, str]]]:
+    """Positive data acceptance: every request schemathesis generates as VALID from the description,
+    sent with the station's token to the real server, is accepted — never 400 or 422 (nor 413: the
+    description's limits keep bodies under the server's). 401/403 are the admin routes refusing a
+    station token, 404 a generated code naming nothing, 409 a scan_id another station took first.
+    Returns (examples run, refusals seen as (status, operation, body))."""
+    import schemathesis
+    from hypothesis import strategies as st
+    from schemathesis.generation import GenerationMode
+
+    from custody.codes import damm_digit
+
+    # the one thing a pattern cannot say: the check digit (web/openapi.py ITEM_CODE)
+    bodies = st.from_regex(r"(?:9[0-8]|[0-8][0-9])[0-9]{9}", fullmatch=True)
+    schemathesis.openapi.format(openapi.ITEM_CODE_FORMAT, bodies.map(lambda b: b + damm_digit(b)))
+    token = service.office.tokens["保密室"]
+    config = schemathesis.config.SchemathesisConfig.from_dict(
+        {"auth": {"openapi": {"stationToken": {"bearer": token}}}}
+    )
+    schema = schemathesis.openapi.from_dict(openapi.spec(), config=config)
+    http = requests.Session()
+    refused: list[tuple[int, str, str]] = []
+    runs = [0]
+
+    @settings(
+        max_examples=per_route * len(ROUTES),
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=schema.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    def fuzz(case: Any) -> None:
+        response = case.call(base_url=service.url, session=http)
+        runs[0] += 1
+        if response.status_code in (400, 413, 422) or response.status_code >= 500:
+            refused.append((response.status_code, case.operation.label, response.text[:200]))
+
+    fuzz()
+    return runs[0], refused
+
+
+@pytest.mark.parametrize(
+    "per_route", [ACCEPTANCE_EXAMPLES, pytest.param(ACCEPTANCE_EXAMPLES * 30, marks=pytest.mark.slow)]
+)
+def test_every_valid_request_the_description_allows_is_accepted(service: Service, per_route: int) -> None:
+    """Guards against a description looser than the server (issue 16: 12-digit codes with a wrong
+    check digit, free-text label sizes, dates like 3300-11-31 were allowed by it and refused by the
+    server with 400)."""
+    runs, refused = _accepting(service, per_route)
+    print(f"\npositive data acceptance: {runs} valid requests, {len(refused)} refused")
+    assert runs >= per_route
+    kinds = {}
+    for status, operation, body in refused:
+        kinds.setdefault((status, operation), body)
+    assert not refused, "\n".join(f"{s} {op}: {body}" for (s, op), body in sorted(kinds.items()))

@@ -77,7 +77,9 @@ def test_scan_without_a_badge_is_refused_with_the_reason(service: Service) -> No
     o = service.office
     mark = o.last_seq()
     a = service.client().scan(o.secret[0])
-    assert a["outcome"] == "refused" and a["message"] == f"请先刷工作证，再扫“年度工作要点”（{o.secret[0]}）"
+    # the code alone: no title reaches a display nobody has signed in to (P23)
+    assert a["outcome"] == "refused" and a["message"] == f"请先刷工作证，再扫物品（{o.secret[0]}）"
+    assert a["item"] is None and a["person"] is None
     (e,) = o.events_since(mark)
     assert e.kind == "refused" and json.loads(e.data)["reason"] == "no_session"
 

@@ -229,3 +229,100 @@ def test_verify_finds_a_department_that_has_no_event(office):
     o.store.m.Department.insert(name="暗设科", created_at=o.clock.now()).execute()
     report = verify(o.store)
     assert not report.ok and "暗设科" in report.problem
+
+
+# --- P9 at receipt: a scope names departments of the table and badges ----------------------------
+
+
+def test_receive_with_a_scope_of_a_department_and_a_badge_is_registered(office):
+    o = office
+    mark = o.store.m.Event.select().count()
+    (it,) = actions.receive(o.store, title="通报", level="secret", scope=["综合科,B002"], actor="t")
+    assert json.loads(it.scope) == ["综合科", "B002"]
+    assert json.loads(last(o, "received").data)["scope"] == ["综合科", "B002"]
+    assert o.store.m.Event.select().count() == mark + 1
+    assert verify(o.store).ok
+
+
+@pytest.mark.parametrize("entry", ["办公室", "B999", "张三"])
+def test_receive_with_an_unknown_department_or_badge_registers_nothing(office, entry):
+    """Guards against a scope entry matching nobody (a name, a typo): refused, naming it."""
+    from custody.errors import InvalidInput
+
+    o = office
+    before = (o.store.m.Item.select().count(), o.store.m.Event.select().count())
+    with pytest.raises(InvalidInput) as e:
+        actions.receive(o.store, title="通报", level="secret", scope=["综合科", entry], actor="t")
+    assert f"“{entry}”" in e.value.message("zh") and "综合科" in e.value.message("zh")
+    assert entry in e.value.message("en") and "neither a department nor a badge" in e.value.message("en")
+    assert (o.store.m.Item.select().count(), o.store.m.Event.select().count()) == before
+
+
+def test_a_badge_given_by_its_rfid_fob_is_kept_as_the_badge(office):
+    o = office
+    actions.add_person(o.store, "孙五", badge="B005", rfid="010063E9AE", clearance="secret", actor="t")
+    (it,) = actions.receive(o.store, title="通报", level="secret", scope=["010063E9AE"], actor="t")
+    assert json.loads(it.scope) == ["B005"]
+
+
+# --- length limits: one message naming the field, the length and the limit -------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [("unit", 100), ("recipient", 64), ("letter", 100), ("use", 200)],
+)
+def test_loan_terms_longer_than_their_limit_are_refused_before_anything(office, field, limit):
+    from custody.errors import InvalidInput
+
+    o = office
+    before = o.store.m.Event.select().count()
+    terms = {
+        "purpose": "external",
+        "unit": "某局",
+        "recipient": "某人",
+        "due": o.clock.now() + timedelta(days=1),
+    }
+    terms[field] = "长" * (limit + 1)
+    with pytest.raises(InvalidInput) as e:
+        lend(o, o.secret[0], **terms)
+    en = e.value.message("en")
+    assert f"{limit + 1} characters, at most {limit}" in en, en
+    assert f"{limit + 1} 个字符，最多 {limit} 个" in e.value.message("zh")
+    assert o.store.m.Event.select().count() == before and item(o, o.secret[0]).status == "in"
+    terms[field] = "长" * limit  # exactly the limit is fine
+    assert lend(o, o.secret[0], **terms).outcome == "checked_out"
+
+
+def test_every_free_text_of_the_lifecycle_is_limited(office):
+    from custody.actions import lifecycle, requests
+    from custody.errors import InvalidInput
+
+    o = office
+    long = "x" * 501
+    calls = [
+        lambda: lifecycle.report_loss(o.store, o.secret[0], by=o.people["zhao"], actor="t", note=long),
+        lambda: lifecycle.return_to_issuer(o.store, [o.secret[0]], by=o.people["zhao"], actor="t", ref=long),
+        lambda: lifecycle.destroy(
+            o.store,
+            [o.secret[0]],
+            by=o.people["zhao"],
+            witnesses=[o.people["li"], o.people["qian"]],
+            approver=o.people["wang"],
+            actor="t",
+            place=long,
+        ),
+        lambda: requests.decide(
+            o.store, "R1", leader=o.people["wang"], approve=False, actor="t", reason=long
+        ),
+        lambda: actions.receive(o.store, title="通报", level="secret", period="condition:" + long, actor="t"),
+        lambda: actions.approve(
+            o.store, o.secret[0], o.people["zhang"], o.people["wang"], actor="t", purpose=long
+        ),
+    ]
+    before = o.store.m.Event.select().count()
+    for call in calls:
+        with pytest.raises(InvalidInput) as e:
+            call()
+        assert "characters, at most" in e.value.message("en")
+    assert o.store.m.Event.select().count() == before

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from custody.errors import InvalidInput
@@ -19,15 +19,22 @@ from custody.scan.station import MAX_BATCH, MAX_CODE_LENGTH, ScanInput
 UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # printable ASCII, at least one non-space; surrounding spaces are ignored
 CODE_RE = re.compile(r" *[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])? *")
-# ISO 8601 / RFC 3339 with an offset, from the year 2000
+# ISO 8601 / RFC 3339 with an offset, the years 2000–9998, only days the calendar has (no
+# 2026-11-31, 29 February in leap years alone): exactly the times `time_field` accepts
+_YEAR = r"(?:[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+_LEAP_YEAR = r"(?:[2-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[3579][26])00)"
+_DATE = (
+    rf"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    rf"|02-(?:0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29)"
+)
 TIME_RE = re.compile(
-    r"[2-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+    rf"{_DATE}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{{1,6}})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 )
 # a filter value: printable ASCII and most of the BMP beyond Latin-1 control characters
 QUERY_TEXT_RE = re.compile(r"[\x20-\x7e\u00a1-\ud7ff\ue000-\ufffd]*")
 MAX_TIME_LENGTH = 64
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+# the earliest moment TIME_RE allows (2000-01-01T00:00 at the largest offset): a safeguard only
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone(timedelta(hours=23, minutes=59)))
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 MAX_OFFSET = 10**9
 

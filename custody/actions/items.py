@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,7 @@ from custody.actions import limits
 from custody.actions.refusals import record_refusal
 from custody.errors import Conflict, InvalidInput, Refused
 from custody.ledger import chain as ledger
-from custody.messages import Msg
+from custody.messages import Msg, listed
 from custody.models.core import Item, Station
 from custody.reports import lookup
 from custody.rules import lifecycle
@@ -80,8 +81,7 @@ def receive(
     limits.check("title", title, limits.TITLE)
     limits.check("doc_no", doc_no.strip(), limits.DOC_NO)
     limits.check("issuer", issuer.strip(), limits.ISSUER)
-    for entry in scope or ():
-        limits.check("dept", entry.strip(), limits.DEPT)
+    limits.texts(period=period)
     lv = vocab.level(level)
     kd = vocab.kind(kind)
     per = vocab.period(period, lv)
@@ -92,6 +92,7 @@ def receive(
     m = store.m
     with store.writing():
         st = lookup.station(store, home) if home else default_home(store)
+        scope = checked_scope(store, scope or [])
         by = lookup.person_by_badge(store, received_by) if received_by else None
         brought = lookup.person_by_badge(store, brought_by) if brought_by else None
         decision = decide_receive(ReceiveFacts(lv.slug, kd.slug, st.name, st.kind))
@@ -170,6 +171,42 @@ def receive(
             )
             items.append(it)
     return items
+
+
+SCOPE_SEPARATORS = re.compile(r"[,，、;；]")  # `--scope 综合科,B002` as well as repeated
+
+
+def checked_scope(store: Store, entries: list[str]) -> list[str]:
+    """P9 at receipt: each entry of a distribution scope is a department of the table or a
+    person's badge (never a name: names are not unique; a person's RFID fob counts as their badge),
+    given repeated or separated by commas or 、;
+    the first that is neither is refused, naming it, before anything is registered. Repeats are
+    dropped, the order kept."""
+    m = store.m
+    split = (part.strip() for e in entries for part in SCOPE_SEPARATORS.split(e))
+    wanted = list(dict.fromkeys(limits.check("scope", e, limits.DEPT) for e in split if e))
+    if not wanted:
+        return []
+    limits.count("scope", wanted, limits.SCOPE_ENTRIES)
+    depts = {
+        d for (d,) in m.Department.select(m.Department.name).where(m.Department.name.in_(wanted)).tuples()
+    }
+    scope = []
+    for entry in wanted:
+        if entry in depts:
+            scope.append(entry)
+            continue
+        tag = m.Tag.get_or_none((m.Tag.code == entry) & m.Tag.person.is_null(False))
+        if tag is None:
+            known = [d.name for d in m.Department.select(m.Department.name).order_by(m.Department.name)]
+            raise InvalidInput(
+                "the scope entry {entry!r} is neither a department nor a badge; departments: {known} "
+                "(custody dept add NAME)",
+                entry=entry,
+                known=listed(known) if known else "—",
+            )
+        scope.append(lookup.badge_of(store, tag.person))
+    return list(dict.fromkeys(scope))
 
 
 def expired_at_receipt(store: Store, items: list[Item]) -> Msg | None:

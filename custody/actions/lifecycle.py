@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from custody import settings, vocab
+from custody.actions import limits
 from custody.actions.items import _fresh_code, item_facts
 from custody.actions.outcome import Outcome
 from custody.actions.people import person_facts
@@ -149,6 +150,7 @@ def copy(
 ) -> tuple[Outcome, list[Item]]:
     """P16: register `copies` new copies of the item's document, copy numbers continuing after the
     highest; each copy is then an item like any other (level, period, scope, home)."""
+    limits.texts(reference=issuer_ref, for_whom=for_whom)
     m = store.m
     with store.writing():
         it = lookup.item(store, code)
@@ -269,6 +271,7 @@ def destroy(
     place: str = "",
 ) -> list[Outcome]:
     """P18: destroy items in the safe with a leader's approval and two witnesses, all recorded."""
+    limits.texts(method=method, place=place)
     with store.writing():
         wf = tuple(person_facts(store, w) for w in witnesses)
         items, facts, refused = _batch(
@@ -315,6 +318,7 @@ def return_to_issuer(
     store: Store, codes: list[str], *, by: Person, actor: str, ref: str = ""
 ) -> list[Outcome]:
     """P17: items go back to their issuing authority; their life here ends."""
+    limits.texts(reference=ref)
     with store.writing():
         items, facts, refused = _batch(
             store, codes, "return_to_issuer", rules.decide_return_to_issuer, by, actor
@@ -393,6 +397,7 @@ def set_due_back(store: Store, codes: list[str], due: date, *, by: Person, actor
 def report_loss(store: Store, code: str, *, by: Person, actor: str, note: str = "") -> Outcome:
     """P19: an item reported lost (or possibly leaked) is flagged everywhere until a leader resolves it;
     it keeps its holder, so the record says who had it."""
+    limits.texts(note=note)
     m = store.m
     with store.writing():
         it = lookup.item(store, code)
@@ -426,6 +431,7 @@ def report_loss(store: Store, code: str, *, by: Person, actor: str, note: str = 
 def resolve_loss(store: Store, code: str, *, by: Person, actor: str, found: bool, note: str = "") -> Outcome:
     """P19: an office leader resolves a loss report: found (back to where it was: in, or out to its
     holder) or confirmed lost (its life here ends)."""
+    limits.texts(note=note)
     m = store.m
     with store.writing():
         it = lookup.item(store, code)
@@ -463,6 +469,7 @@ def review_item(
 ) -> Outcome:
     """P4: an office leader records the review of an item's secrecy: `declassify` (it becomes
     unclassified), `extend` (a new period, within the legal maximum from receipt) or `keep`."""
+    limits.texts(note=note)
     m = store.m
     with store.writing():
         it = lookup.item(store, code)

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from custody.actions import limits
 from custody.actions.items import item_facts
 from custody.actions.outcome import Outcome
 from custody.actions.people import person_facts
@@ -189,6 +190,7 @@ def check_out(
     `loaded`: the item as `lookup.item` loads it, already loaded in the caller's transaction."""
     m = store.m
     terms = terms or LoanTerms()
+    limits.texts(unit=terms.unit, recipient=terms.recipient, letter=terms.letter, use=terms.use)
     with store.writing():
         it = _loaded_item(store, code, loaded)
         ifacts = item_facts(store, it)
@@ -322,6 +324,7 @@ def approve(
     purpose: str = "",
 ) -> Outcome:
     """P10: a leader's approval for one person and one item, valid for a window."""
+    limits.texts(purpose=purpose)
     if not approval_rules.hours_allowed(hours):
         raise InvalidInput(
             "validity {hours} hours is invalid: 0–{most}", hours=hours, most=approval_rules.MAX_HOURS

@@ -37,3 +37,21 @@ def record_notification(
                 actor="notify",
                 data={"record": record.id, "channels": results},
             )
+
+
+def record_reading_limit_notification(
+    store: Store, code: str, loan_seq: int, results: dict[str, str]
+) -> None:
+    """P11: the custodian was told that the top-secret item `code`, lent by the event `loan_seq`,
+    is past its reading limit (channel → "sent" or the error): a `notified` event, or
+    `notify_failed` when a channel failed (tried again on the scheduler's next passes)."""
+    failed = any(r != "sent" for r in results.values())
+    with store.writing():
+        ledger.append(
+            store,
+            "notify_failed" if failed else "notified",
+            store.now(),
+            item=code,
+            actor="notify",
+            data={"reading_limit": loan_seq, "channels": results},
+        )

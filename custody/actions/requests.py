@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from custody.actions import limits
 from custody.actions.outcome import Outcome
 from custody.actions.people import person_facts
 from custody.actions.refusals import record_refusal
@@ -120,6 +121,7 @@ def make_request(
     reference: str = "",
 ) -> Outcome:
     """A request for an office leader's approval, made in advance, pending until decided."""
+    limits.texts(doc_no=doc_no, issuer=issuer, purpose=purpose, reference=reference)
     if not approval_rules.hours_allowed(hours):
         raise InvalidInput(
             "validity {hours} hours is invalid: 0–{most}", hours=hours, most=approval_rules.MAX_HOURS
@@ -188,6 +190,7 @@ def make_request(
 
 def decide(store: Store, ref: str, *, leader: Person, approve: bool, actor: str, reason: str = "") -> Outcome:
     """An office leader approves or rejects a pending request (not their own; refusals recorded)."""
+    limits.texts(reason=reason)
     if not approve and not reason.strip():
         raise InvalidInput("a rejection needs its reason (--reason)")
     m = store.m

@@ -6,7 +6,8 @@ else from the ledger as it stood then), and, for a safe not closed by closing
 time plus the grace period, one more record at that moment. Running it again
 stores nothing new. `ClosingScheduler` runs it in a thread of the service and
 hands records that found something to the notifier; a failed notification
-never loses the record.
+never loses the record. Each pass also tells the custodian of top-secret loans past their reading
+limit (P11, `custody.closing.reading_limit`), once per loan.
 
 The closing check: the custodian scans the close-safe command at the safe
 (`close_safe`: who, when, what was out), and a second person may badge to
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -91,8 +93,10 @@ def run_due_sweeps(
 
 
 class ClosingScheduler:
-    """Runs `run_due_sweeps` every `interval` seconds in a thread, then hands records that found
-    something to `deliver` (by default `custody.notify.deliver`), retrying pending ones each tick.
+    """Runs `run_due_sweeps` every `interval` seconds (at most 60: the reading limit is checked
+    each minute) in a thread, then hands records that found something to `deliver` (by default
+    `custody.notify.deliver`), retrying pending ones each tick, and sends the reading-limit
+    notifications (P11).
 
     `store_factory` is called once, in the thread (peewee keeps one connection per thread); it may
     return the service's own Store.
@@ -104,6 +108,7 @@ class ClosingScheduler:
         clock: Clock,
         interval: float = 30.0,
         deliver: Callable[[Store, SweepRecord], object] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if interval <= 0:
             raise ValueError("interval must be positive")
@@ -111,6 +116,7 @@ class ClosingScheduler:
         self.clock = clock
         self.interval = interval
         self._deliver = deliver
+        self._sleep = sleep  # the pause between a channel's retries
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ticked = threading.Condition()
@@ -136,16 +142,22 @@ class ClosingScheduler:
             return self._ticked.wait_for(lambda: self.ticks >= n, timeout)
 
     def tick(self, store: Store) -> list[SweepRecord]:
-        """One pass: store the due sweeps, then send what awaits notification."""
-        from custody.closing import notify
+        """One pass: store the due sweeps, then send what awaits notification, then tell the
+        custodian of top-secret loans past their reading limit (P11, once per loan)."""
+        from custody.closing import notify, reading_limit
 
-        records = run_due_sweeps(store, self.clock.now())
+        now = self.clock.now()
+        records = run_due_sweeps(store, now)
         deliver = self._deliver or notify.deliver
         for record in notify.awaiting(store):
             try:
                 deliver(store, record)
             except Exception:  # a channel failing must not stop the scheduler; the record is kept
                 log.exception("notification of sweep record %s failed", record.id)
+        try:
+            reading_limit.notify_reading_limits(store, now, sleep=self._sleep)
+        except Exception:  # logged; the next pass tries again (nothing was recorded)
+            log.exception("reading-limit notifications failed")
         return records
 
     def _run(self) -> None:

@@ -30,7 +30,7 @@ CATALOG: dict[str, str] = {  # key -> message id
     "not_out": N_("“{title}” ({code}) is not checked out, so it cannot be returned"),
     "home_not_safe": N_("a {level} {kind} must live at a safe station; “{station}” is a {station_kind}"),
     "approver_not_leader": N_("{approver} is not an office leader and cannot approve"),
-    "no_session": N_("scan a badge first, then “{title}” ({code})"),
+    "no_session": N_("scan a badge first, then the item ({code})"),
     "returned_by_other": N_(
         "returned by {presenter}, not the holder {holder}: hand-on is not allowed, recorded"
     ),
@@ -189,7 +189,7 @@ CATALOG.update(  # issue 14: where an item may go and who may hold it (Chinese i
             "taking “{title}” ({code}) out or lending it to another unit needs a due time later than now (--due)"
         ),
         "outside_needs_two": N_(
-            "carrying the {level} {kind} “{title}” ({code}) outside needs two people: name the second with --with"
+            "carrying the {level} {kind} “{title}” ({code}) outside needs two people: name the second with --with, or scan their badge into the session"
         ),
         "second_same_person": N_("the second person carrying it must be someone other than {person}"),
         "external_needs_recipient": N_(
@@ -214,6 +214,25 @@ CATALOG.update(  # issue 14: where an item may go and who may hold it (Chinese i
             "the handover of {station} is recorded: {giver} to {taker}, supervised by {supervisor}; {count} item(s) counted"
         ),
         "overdue_loan": N_("past its due time"),
+    }
+)
+
+
+CATALOG.update(  # issue 14 at a station (P13, both badges in one session) and P23 in scan answers
+    {
+        "session_outside": N_(
+            "{person}: the items scanned now go out of the office, due back by {due}; next the second person's badge, then a leader's"
+        ),
+        "second_holder": N_("{person} carries the items with {borrower} (second holder)"),
+        "undo_terms": N_("undone: the scan of {code} no longer counts for this session's loans"),
+        "returned_no_session": N_("{code} returned"),
+        "counted_no_session": N_("{code} counted"),
+        "refused_no_session": N_("{code} not accepted: ask the custodian (the reason is recorded)"),
+        "scanned_no_session": N_("{code} scanned"),
+        "unavailable_no_session": N_("{code} is {status} and cannot be checked out"),
+        "reading_limit_passed": N_(
+            "the top-secret “{title}” ({code}) has been out to {holder} since {since}, past the reading limit of {minutes} minutes"
+        ),
     }
 )
 
@@ -262,6 +281,14 @@ EVENT_NAMES.update(  # issue 14
         "dept_added": N_("department added"),
         "scope_set": N_("distribution scope changed"),
         "handover": N_("handover"),
+    }
+)
+EVENT_NAMES.update(  # issue 15: logins and device tokens (custody.actions.users, custody.actions.stations)
+    {
+        "user_added": N_("user added"),
+        "user_changed": N_("user changed"),
+        "device_token_added": N_("device token added"),
+        "device_token_revoked": N_("device token revoked"),
     }
 )
 

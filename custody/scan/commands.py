@@ -31,6 +31,8 @@ from custody.actions.outcome import Outcome
 from custody.errors import CustodyError, Refused
 from custody.messages import N_, translate
 from custody.messages.catalog import text
+from custody.reports import shapes
+from custody.scan import terms as session_terms
 
 if TYPE_CHECKING:
     from custody.scan.station import ScanContext
@@ -88,14 +90,32 @@ def end_session(ctx: ScanContext) -> Outcome:
 UNDOABLE = ("checked_out", "returned", "approved", "inventory_seen")
 
 
+def go_outside(ctx: ScanContext) -> Outcome:
+    """P13: the session's loans leave the office, due back at the closing time the code names."""
+    assert ctx.session is not None
+    code = ctx.scan.code.strip().upper()
+    due = session_terms.due_at(ctx.store, ctx.station, code, ctx.at)
+    person = ctx.session.person
+    return Outcome(
+        "command",
+        text("session_outside", person=person.name, due=shapes.when(due, ctx.tz)),
+        session_terms.SET_OUTSIDE,
+        person=person,
+    )
+
+
 def undo_last(ctx: ScanContext) -> Outcome:
-    """Cancel the session's last check-out, return or approval that is not cancelled yet."""
+    """Cancel the session's last check-out, return, approval or loan term that is not cancelled yet."""
     assert ctx.session is not None
     session, store = ctx.session, ctx.store
     Scan = store.m.Scan  # noqa: N806 - the store's table
     last = (
         Scan.select()
-        .where((Scan.session == session.uid) & Scan.outcome.in_(UNDOABLE) & Scan.undone_by.is_null())
+        .where(
+            (Scan.session == session.uid)
+            & (Scan.outcome.in_(UNDOABLE) | Scan.reason.in_(session_terms.TERM_REASONS))
+            & Scan.undone_by.is_null()
+        )
         .order_by(Scan.id.desc())
         .first()
     )
@@ -109,6 +129,9 @@ def undo_last(ctx: ScanContext) -> Outcome:
             station=ctx.station.name,
             action="undo",
         )
+    if last.reason in session_terms.TERM_REASONS:  # a purpose or a second person: no event to undo
+        scan_actions.mark_undone(store, last.id, ctx.scan.scan_id)
+        return Outcome("command", text("undo_terms", code=last.code), person=session.person)
     if last.outcome == "approved" and session.approver is not None:
         out = actions.withdraw_session_approval(
             store, ctx.station, session.person, session.approver, undo_of=last.event_seq, actor=ctx.actor
@@ -160,5 +183,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("CMD-COUNT-START", N_("Start an inventory count"), True, _closing_call(inventory.start_count)),
     Command("CMD-COUNT-END", N_("End the inventory count"), True, _closing_call(inventory.close_count)),
     Command("CMD-CLOSE-SAFE", N_("Close the safe for the night"), True, _closing_call(closing.close_safe)),
+    Command("CMD-OUT-TODAY", N_("Out of the office, back by closing time today"), True, go_outside),
+    Command("CMD-OUT-1D", N_("Out of the office, back by closing time next working day"), True, go_outside),
+    Command("CMD-OUT-3D", N_("Out of the office, back in 3 working days"), True, go_outside),
+    Command("CMD-OUT-7D", N_("Out of the office, back in 7 working days"), True, go_outside),
 )
 BY_CODE = {c.code: c for c in COMMANDS}

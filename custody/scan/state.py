@@ -30,6 +30,8 @@ from custody.store import fastsql
 from custody.store.core import Store
 
 CLOCK_SKEW = timedelta(seconds=5)  # scanned_at further ahead than this is not believed
+# Scan.reason of the scans that set a session's loan terms (custody.scan.terms reads them)
+TERM_REASONS = ("session_outside", "second_holder")
 DEFAULTS = {key: default for key, (default, _, _) in settings.SETTINGS.items()}
 
 
@@ -131,6 +133,7 @@ def _station_state_query(m: Models) -> peewee.Query:
     )
     InventoryCount, ClosingCheck = m.InventoryCount, m.ClosingCheck  # noqa: N806
     home, holder, location = Station.alias(), Person.alias(), Station.alias()
+    said = Scan.alias()  # the session's scans that set loan terms (custody.scan.terms)
     return (
         Station.select(
             Station.id,
@@ -152,6 +155,14 @@ def _station_state_query(m: Models) -> peewee.Query:
             .where((ClosingCheck.station == Station.id) & ClosingCheck.checker.is_null())
             .limit(1)
             .alias("closing_unchecked"),
+            said.select(peewee.SQL("1"))
+            .where(
+                (said.session == StationSession.uid)
+                & said.reason.in_(TERM_REASONS)
+                & said.undone_by.is_null()
+            )
+            .limit(1)
+            .alias("terms"),
         )
         .join(StationSession, peewee.JOIN.LEFT_OUTER, on=(StationSession.station == Station.id))
         .join(Person, peewee.JOIN.LEFT_OUTER, on=(StationSession.person == Person.id))
@@ -185,6 +196,7 @@ class StationState:
     language: str  # the `language` setting: station answers are rendered (and stored) in it
     counting: bool
     closing_unchecked: bool
+    terms: bool  # the session's scans set loan terms (an outside purpose, a second holder): P13
     stored: tuple[int, str] | None  # station id and answer stored for the scan_id
     tag: Tag | None  # the tag with exactly the scanned code
     item: Item | None  # its item, as `lookup.item` loads it
@@ -237,6 +249,7 @@ def station_state(store: Store, station: Station, scan_id: str, code: str = "") 
             version,
             counting,
             unchecked,
+            terms,
         ),
     ) = STATION_STATE.objects(store, station=station.id, scan_id=scan_id, code=code)
     if item is not None:
@@ -252,6 +265,7 @@ def station_state(store: Store, station: Station, scan_id: str, code: str = "") 
         settled.language,
         counting is not None,
         unchecked is not None,
+        terms is not None,
         (stored.station_id, stored.answer) if stored is not None else None,
         tag,
         item,

@@ -16,6 +16,14 @@ A late scan (arriving more than `LATE_AFTER` after `scanned_at`) that conflicts
 with what happened since — newer scans at the station, or the item changed by
 someone else — is not applied: it is recorded as a refusal and listed as an
 exception for the custodian.
+
+What an answer shows (P23): a device token reads only what its station's display needs. An item
+scanned with no session open is answered by its code alone — never its title, never its holder —
+and the only badge an answer carries is the one this station read: the session's person's, or
+the person whose badge this very scan was. Anyone else (a holder, an approver, a second person)
+is named without a badge. The ledger keeps everything.
+
+Taking items out of the office at a station (P13, both badges in one session): `custody.scan.terms`.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from custody.models.core import Item, Person, Station, to_text
 from custody.reports import lookup, shapes
 from custody.rules import loans as policy
 from custody.scan import commands, config
+from custody.scan import terms as session_terms
 from custody.scan.state import CLOCK_SKEW, StationState, Target, load_person, station_state
 from custody.store.core import Store
 from custody.store.db import write_grouped
@@ -110,6 +119,8 @@ class ScanContext:
     touched: bool = field(default=False)
     counting: bool = True  # a count may be open at the station (False: none is, as read at the start)
     closing_unchecked: bool = True  # a closing check of the station may await its second person
+    terms: bool = False  # the session's scans have set loan terms (custody.scan.terms)
+    shown: set[int] = field(default_factory=set)  # whose badge the answer may carry (P23)
     people: dict[int, Person] = field(default_factory=dict)  # person id → person, loaded once per scan
     badges: dict[int, str] = field(default_factory=dict)  # person id → badge, for the answer
 
@@ -149,11 +160,20 @@ class ScanContext:
         if approver is not None:
             self.session.people[approver.id] = approver
 
-    def badge(self, person: Person) -> str:
-        """A person's badge, looked up once per scan."""
+    def badge(self, person: Person) -> str | None:
+        """A person's badge for the answer, looked up once per scan: only a badge this station read
+        (`shown`), else None (P23: no answer to a device token carries another person's badge)."""
+        if person.id not in self.shown:
+            return None
         if person.id not in self.badges:
             self.badges[person.id] = lookup.badge_of(self.store, person)
         return self.badges[person.id]
+
+    def loan_terms(self) -> session_terms.SessionTerms:
+        """The session's loan terms (P13), read only when its scans have set some."""
+        if self.session is None or not self.terms:
+            return session_terms.NONE
+        return session_terms.read(self.store, self.station, self.session.uid)
 
     def person_json(self, person: Person | None) -> dict[str, Any] | None:
         """DESIGN.md's person shape, looking each badge up once per scan."""
@@ -246,6 +266,7 @@ def _process(
         lang=lang or state.language,
         counting=state.counting,
         closing_unchecked=state.closing_unchecked,
+        terms=state.terms,
     )
     row = state.live_session(at, ctx.timeout, ctx.people, ctx.badges)
     if row is not None:
@@ -261,6 +282,7 @@ def _process(
             ctx.badges,
         )
         ctx.session_uid = row.uid
+        ctx.shown.add(row.person_id)  # whose badge opened the session here (an ending one too)
     code = scan.code.strip()
     is_command = commands.is_command(code)
     target = None if is_command else state.target(store, code)
@@ -279,6 +301,12 @@ def _process(
             out = _item(ctx, target)
     if ctx.touched and ctx.session is not None and ctx.session.last_scan_at < at:
         scan_actions.touch_session(store, ctx.session.id, at)
+    if ctx.session is not None:
+        ctx.shown.add(ctx.session.person_id)
+    elif out.item is not None:  # no session: the code alone (P23)
+        out = _anonymous(out, code)
+    if target is not None and target.person_id is not None:
+        ctx.shown.add(target.person_id)
     outcome = out.outcome if out.outcome in OUTCOMES else "command"
     if outcome != out.outcome:
         log.debug("outcome %s answered as command", out.outcome)
@@ -316,6 +344,36 @@ def _process(
         ),
     )
     return answer
+
+
+ANONYMOUS = {  # outcome -> what an item scanned with no session open is answered (its code only)
+    "returned": "returned_no_session",
+    "inventory_seen": "counted_no_session",
+}
+
+
+def _anonymous(out: Outcome, code: str) -> Outcome:
+    """An item's outcome with no session open, told by the code alone: neither the item's title nor
+    its holder reach the station's display (the ledger keeps them)."""
+    params: dict[str, Any] = {"code": out.item.code if out.item is not None else code}
+    if out.outcome != "refused":
+        key = ANONYMOUS.get(out.outcome, "scanned_no_session")
+    elif out.reason in ("no_session", "not_available"):
+        key = out.reason if out.reason == "no_session" else "unavailable_no_session"
+        if out.item is not None:
+            params["status"] = out.item.status
+    else:
+        key = "refused_no_session"
+    return Outcome(
+        out.outcome,
+        text(key, **params),
+        out.reason,
+        flags=out.flags,
+        flag_msgs=out.flag_msgs,  # where it was returned (P12), never whose it was
+        seq=out.seq,
+        extra=out.extra,
+        rule=out.rule,
+    )
 
 
 def _item_json(ctx: ScanContext, item: Item) -> dict[str, Any]:
@@ -384,6 +442,13 @@ def _badge(ctx: ScanContext, person: Person) -> Outcome:
         if second is not None:
             return second
     s = ctx.session
+    if s is not None and s.person_id != person.id and _is_second(ctx, s, person):
+        return Outcome(
+            "badge",
+            text("second_holder", person=person.name, borrower=s.person.name),
+            session_terms.SECOND_HOLDER,
+            person=s.person,
+        )
     if s is not None and s.person_id != person.id and person.role == "leader":
         out = actions.approve_session(ctx.store, ctx.station, s.person, person, actor=ctx.actor)
         if out.outcome == "approved":
@@ -397,6 +462,17 @@ def _badge(ctx: ScanContext, person: Person) -> Outcome:
         text("session_opened", person=person.name, timeout=int(ctx.timeout.total_seconds())),
         person=person,
     )
+
+
+def _is_second(ctx: ScanContext, s: Session, person: Person) -> bool:
+    """P13: in a session going out of the office with no second person yet, another badge is the
+    second person carrying the items — a leader's too once the session is approved by another."""
+    if not ctx.terms:
+        return False
+    terms = ctx.loan_terms()
+    if not terms.outside or terms.second is not None:
+        return False
+    return person.role != "leader" or (s.approver_id is not None and s.approver_id != person.id)
 
 
 def _open_count(ctx: ScanContext) -> Any:
@@ -431,7 +507,7 @@ def _item(ctx: ScanContext, target: Target) -> Outcome:
     if ctx.session is None:
         item = target.item(store)
         reason = "no_session" if item.status == "in" else "not_available"
-        refusal = policy.Refusal(
+        refusal = policy.Refusal(  # the ledger keeps the title; the answer shows the code alone
             reason,
             {
                 "code": item.code,
@@ -446,6 +522,7 @@ def _item(ctx: ScanContext, target: Target) -> Outcome:
         )
         out.item = item
         return out
+    said = ctx.loan_terms()
     return actions.check_out(
         store,
         target.item_code,
@@ -454,4 +531,6 @@ def _item(ctx: ScanContext, target: Target) -> Outcome:
         actor=ctx.actor,
         approver=ctx.session.approver,
         loaded=target.loaded,
+        terms=said.terms if said.outside else None,
+        second=said.second if said.outside else None,
     )
