@@ -136,14 +136,9 @@ def pair_removed(history):
 
 
 def whole_chain_rewritten(history):
-    """Every event signed off by someone else, an hour earlier."""
-    from datetime import datetime, timedelta
-
-    out = []
-    for e in history:
-        at = (datetime.fromisoformat(e["at"]) - timedelta(hours=1)).isoformat()
-        out.append({**e, "at": at, "actor": "cli:forger"})
-    return out
+    """Every event signed off by someone else. (Moving every event an hour earlier is caught without
+    a checkpoint since verify rebuilds every table: the rows keep their times; tests/test_verify_full.py.)"""
+    return [{**e, "actor": "cli:forger"} for e in history]
 
 
 TAMPERS = {

@@ -96,16 +96,15 @@ def add_person(
             from custody.actions.departments import add_department
 
             add_department(store, dept, actor=actor, exists_ok=True)
-        p = m.Person.create(
-            name=name, role=rl.slug, clearance=lv.slug, dept=dept.strip(), created_at=store.now()
-        )
+        now = store.now()  # the row's creation time is its event's (verify compares them)
+        p = m.Person.create(name=name, role=rl.slug, clearance=lv.slug, dept=dept.strip(), created_at=now)
         m.Tag.create(code=badge, kind="badge", person=p)
         if rfid_fields:
             m.Tag.create(kind="person-rfid", person=p, **rfid_fields)
         ledger.append(
             store,
             "person_added",
-            store.now(),
+            now,
             person=p.id,
             actor=actor,
             data={

@@ -37,7 +37,8 @@ def _keeper(obj):
 )
 @click.pass_obj
 def verify(obj, checkpoints: tuple[str, ...], public_key_file: str | None) -> None:
-    """Re-walk the ledger chain and rebuild state from it; exit 1 naming the first bad event.
+    """Re-walk the ledger chain, rebuild every table from it and compare; exit 1 naming the first
+    bad event, or the first table, row and column that differ from the ledger.
     With --checkpoint, also fail when the ledger does not extend each signed checkpoint
     (a truncated, rewritten or re-ordered history).
 
@@ -59,6 +60,12 @@ def verify(obj, checkpoints: tuple[str, ...], public_key_file: str | None) -> No
         if report.ok:
             seq, digest = cps.head(store)
             problems = [(path, cps.extension_problem(store, cp)) for path, cp in read]
+    if not report.ok and report.table is not None:  # a table differs from its replay: name the row's event
+        raise LedgerBroken(
+            "ledger check failed: {problem} (its event: #{seq})",
+            problem=report.problem,
+            seq=report.bad_seq if report.bad_seq else "—",
+        )
     if not report.ok:
         where = f"#{report.bad_seq}: " if report.bad_seq else ""
         raise LedgerBroken("ledger check failed: event {where}{problem}", where=where, problem=report.problem)
@@ -76,6 +83,16 @@ def verify(obj, checkpoints: tuple[str, ...], public_key_file: str | None) -> No
         )
     )
     click.echo(obj.t("head: #{seq} {hash}", seq=seq, hash=digest))
+    compared = ", ".join(f"{table} {n}" for table, n in report.counts.items())
+    click.echo(obj.t("rebuilt from the ledger and compared: {tables}", tables=compared))
+    for token in report.unprovable:
+        click.echo(
+            obj.t(
+                "note: device token {token} is from before schema step 4: the ledger keeps no hash of it "
+                "(revoke it and add a new one to have it proven)",
+                token=token,
+            )
+        )
     for path, cp in read:
         click.echo(
             obj.t("checkpoint {path} (#{seq}): signed, and the ledger extends it", path=path, seq=cp.seq)

@@ -41,6 +41,12 @@ class ItemState:
     loan_unit: str | None = None
     loan_recipient: str | None = None
     loan_use: str | None = None
+    # issue 16: the rest of the row, so that verify compares every column
+    total_copies: int | None = None
+    received_by: int | None = None
+    brought_by: int | None = None
+    received_at: str | None = None
+    reviewed_on: str | None = None
 
 
 # What each event kind does to an item's state. Rules that land later add kinds here.
@@ -62,6 +68,10 @@ def _received(states: dict[str, ItemState], r: Record) -> None:
         due_back=d.get("due_back"),
         copy_of=d.get("copy_of"),
         scope=tuple(d.get("scope") or ()),
+        total_copies=d.get("total_copies"),
+        received_by=r.person,
+        brought_by=d.get("brought_by"),
+        received_at=r.at,
     )
 
 
@@ -126,6 +136,7 @@ def _reviewed(states: dict[str, ItemState], r: Record) -> None:
     d = json.loads(r.data)
     s = states[r.item]
     s.level, s.period = d["level"], d["period"]
+    s.reviewed_on = d.get("on")
 
 
 def _due_back_set(states: dict[str, ItemState], r: Record) -> None:
