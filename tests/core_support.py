@@ -1,15 +1,18 @@
 """The one office builder of the tests, and the stores it is built in: a real SQLite file, or a fresh
-PostgreSQL database when CUSTODY_TEST_PG names a server (CI starts one; see .ci/pg-start).
+PostgreSQL database when CUSTODY_TEST_PG names a server (CI starts one; see .ci/pg-start). With
+CUSTODY_TEST_BACKEND=postgresql as well, the whole suite's offices and stores are PostgreSQL ones.
 
 Every office is built by `build_office` from one of the `LAYOUTS` (which people and which items; the
 scan tests, the closing-time tests and the core tests each start from theirs). On SQLite an office is
 built once per layout and start time into a template file, and each test gets a copy of that file
 (`fresh_office`): the same rows, events and ledger as a fresh build, without repeating `init`, the
-people, the stations and the items for every test.
+people, the stations and the items for every test. On PostgreSQL the template is a database, and each
+test gets `CREATE DATABASE … TEMPLATE` of it.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -34,7 +37,20 @@ from custody.store.core import Store
 from custody.store.db import is_sqlite
 
 PG_URL = os.environ.get("CUSTODY_TEST_PG", "")
-BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
+# CUSTODY_TEST_BACKEND=postgresql runs the suite on PostgreSQL: the office fixtures and
+# `fresh_office` build in a fresh database on CUSTODY_TEST_PG's server (a copy of a template database
+# built once per layout), the backend-parametrized tests run on PostgreSQL only, and the tests that are
+# about SQLite files skip (`sqlite_only`). CI: CUSTODY_TEST_BACKEND=postgresql pytest -x
+ON_POSTGRES = os.environ.get("CUSTODY_TEST_BACKEND", "sqlite").lower() in ("postgres", "postgresql")
+if ON_POSTGRES and not PG_URL:
+    raise RuntimeError(
+        "CUSTODY_TEST_BACKEND=postgresql needs CUSTODY_TEST_PG (a PostgreSQL URL; see .ci/pg-start)"
+    )
+DEFAULT_BACKEND = "postgres" if ON_POSTGRES else "sqlite"
+BACKENDS = ["postgres"] if ON_POSTGRES else ["sqlite"] + (["postgres"] if PG_URL else [])
+sqlite_only = pytest.mark.skipif(
+    ON_POSTGRES, reason="about SQLite files (WAL, locks, copies): CUSTODY_TEST_BACKEND=postgresql"
+)
 START = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T = TypeVar("T")
@@ -64,10 +80,15 @@ def postgres_missing() -> str:
     return ""
 
 
+def pg_url(name: str) -> str:
+    """The URL of database `name` on CUSTODY_TEST_PG's server."""
+    return PG_URL.rsplit("/", 1)[0] + "/" + name
+
+
 @contextmanager
-def pg_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database; dropped afterwards. Skips the test, naming the reason,
-    without CUSTODY_TEST_PG or psycopg2."""
+def pg_database(template: str | None = None) -> Iterator[str]:
+    """A fresh PostgreSQL database (empty, or a copy of the database `template`); dropped
+    afterwards. Skips the test, naming the reason, without CUSTODY_TEST_PG or psycopg2."""
     if reason := postgres_missing():
         pytest.skip(reason)
     import psycopg2
@@ -75,9 +96,9 @@ def pg_database() -> Iterator[str]:
     name = "t_" + uuid.uuid4().hex[:12]
     admin = psycopg2.connect(PG_URL)
     admin.autocommit = True
-    admin.cursor().execute(f"CREATE DATABASE {name}")
+    admin.cursor().execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     try:
-        yield PG_URL.rsplit("/", 1)[0] + "/" + name  # as url_of names it
+        yield pg_url(name)  # as url_of names it
     finally:
         admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.close()
@@ -99,10 +120,11 @@ def opened(url: str, clock: Clock | None = None, create: bool = True) -> Iterato
 
 
 @contextmanager
-def open_store(backend: str, tmp_path: Path, clock: FixedClock | None = None) -> Iterator[Store]:
-    """An initialised, empty store: `tmp_path`'s SQLite file, or a fresh PostgreSQL database."""
+def open_store(backend: str | None, tmp_path: Path, clock: FixedClock | None = None) -> Iterator[Store]:
+    """An initialised, empty store: `tmp_path`'s SQLite file, or a fresh PostgreSQL database
+    (backend None: the suite's, DEFAULT_BACKEND)."""
     clock = clock or FixedClock(START)
-    if backend == "sqlite":
+    if (backend or DEFAULT_BACKEND) == "sqlite":
         with opened(f"sqlite:///{tmp_path / DB_FILE}", clock) as store:
             yield store
     else:
@@ -269,6 +291,7 @@ def office(store: Store) -> dict[str, Any]:
 _templates: dict[tuple[str, datetime], tuple[Path, Office]] = {}
 _templates_lock = threading.Lock()
 _template_dir: Path | None = None
+_pg_templates: dict[tuple[str, datetime], tuple[str, Office]] = {}
 
 
 def _template(layout: str, start: datetime) -> tuple[Path, Office]:
@@ -286,6 +309,38 @@ def _template(layout: str, start: datetime) -> tuple[Path, Office]:
                 assert not Path(f"{path}{suffix}").exists() or Path(f"{path}{suffix}").stat().st_size == 0
             _templates[key] = (path, built)
         return _templates[key]
+
+
+def _pg_template(layout: str, start: datetime) -> tuple[str, Office]:
+    """The PostgreSQL database of `layout` built at `start` (once per session, dropped at exit),
+    and the office as built: each test's database is a copy of it (CREATE DATABASE … TEMPLATE)."""
+    with _templates_lock:
+        key = (layout, start)
+        if key not in _pg_templates:
+            import psycopg2
+
+            name = f"tmpl_{os.getpid()}_{len(_pg_templates)}_{uuid.uuid4().hex[:6]}"
+            admin = psycopg2.connect(PG_URL)
+            admin.autocommit = True
+            admin.cursor().execute(f"CREATE DATABASE {name}")
+            admin.close()
+            atexit.register(_drop_database, name)
+            with opened(pg_url(name), FixedClock(start)) as store:  # closed: a template has no sessions
+                built = build_office(store, layout)
+            _pg_templates[key] = (name, built)
+        return _pg_templates[key]
+
+
+def _drop_database(name: str) -> None:
+    import psycopg2
+
+    try:
+        admin = psycopg2.connect(PG_URL)
+        admin.autocommit = True
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
+    except psycopg2.Error:
+        pass
 
 
 def _rebind(office: Office, store: Store, url: str, home: Path, clock: Any) -> Office:
@@ -309,13 +364,15 @@ def _rebind(office: Office, store: Store, url: str, home: Path, clock: Any) -> O
 
 @contextmanager
 def fresh_office(
-    home: Path, layout: str = "scan", clock: Clock | None = None, backend: str = "sqlite"
+    home: Path, layout: str = "scan", clock: Clock | None = None, backend: str | None = None
 ) -> Iterator[Office]:
-    """`layout`'s office in `home`'s SQLite file (a copy of the session's template built at the
-    clock's time) or in a fresh PostgreSQL database (built there), on `clock` (default: a FixedClock
-    at START; a SystemClock for servers in other processes)."""
+    """`layout`'s office in `home`'s SQLite file or in a fresh PostgreSQL database (backend None:
+    the suite's, DEFAULT_BACKEND) — a copy of the session's template built at the clock's time —
+    on `clock` (default: a FixedClock at START; with a moving clock, a SystemClock for servers in
+    other processes, the office is built afresh, as they will see it)."""
     clock = clock if clock is not None else FixedClock(START)
     home.mkdir(parents=True, exist_ok=True)
+    backend = backend or DEFAULT_BACKEND
     if backend == "sqlite":
         path = home / DB_FILE
         url = f"sqlite:///{path}"
@@ -327,6 +384,12 @@ def fresh_office(
         shutil.copyfile(template, path)
         with opened(url, clock, create=False) as store:
             yield _rebind(built, store, url, home, clock)
-    else:
+    elif not isinstance(clock, FixedClock):
         with pg_database() as url, opened(url, clock) as store:
             yield build_office(store, layout, home=home, url=url, clock=clock)
+    else:
+        if reason := postgres_missing():
+            pytest.skip(reason)
+        template, built = _pg_template(layout, clock.now())
+        with pg_database(template) as url, opened(url, clock, create=False) as store:
+            yield _rebind(built, store, url, home, clock)

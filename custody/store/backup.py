@@ -114,7 +114,7 @@ def _verified(staged: Path, verify: Callable[[Store], Verdict], source: Path) ->
         raise InvalidInput(
             "{path} cannot be restored: {problem}; nothing was changed", path=str(source), problem=exc.msg
         ) from None
-    except peewee.PeeweeException as exc:
+    except (peewee.PeeweeException, sqlite3.Error) as exc:  # the ledger walk reads with raw cursors
         raise InvalidInput(
             "{path} is not a readable SQLite database ({error}); nothing was changed",
             path=str(source),

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 import zlib
 from collections import deque
@@ -39,6 +40,7 @@ import peewee
 
 from custody.config import create_private, make_private_dir
 from custody.errors import StorageError
+from custody.messages import Msg
 
 try:
     import fcntl
@@ -47,12 +49,60 @@ except ImportError:  # not POSIX: writers of other processes wait in SQLite's bu
 
 log = logging.getLogger(__name__)
 
+WAL_CHECKPOINT_PAGES = 256  # a checkpoint (under the write lock, at COMMIT) once the WAL holds ~1 MB
+WAL_KEEP_BYTES = 1024 * 1024  # after a checkpoint, the WAL file is cut back to this size
+
 SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
     ("synchronous", "full"),
     ("foreign_keys", 1),
     ("busy_timeout", 15000),
+    # the WAL stays small: SQLite's default waits for 1,000 pages (4 MB; at ~70 KB a scan that is
+    # one checkpoint every ~60 scans) and never gives the file's space back
+    ("wal_autocheckpoint", WAL_CHECKPOINT_PAGES),
+    ("journal_size_limit", WAL_KEEP_BYTES),
 )
+
+
+class DiskFull(StorageError):
+    """The disk holding the database is full: the transaction was not committed (nothing of it
+    is kept, so nothing acknowledged is lost); writes succeed again once there is space."""
+
+    http_status = 507  # Insufficient Storage: a 5xx, so an agent keeps its scan and sends it again
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether a database error says the disk is full (SQLite's SQLITE_FULL, PostgreSQL's 53100)."""
+    seen: list[object] = [exc, exc.__cause__, exc.__context__, *exc.args[:1]]
+    for error in seen:
+        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return True
+        if getattr(error, "pgcode", None) == "53100":
+            return True
+    return "database or disk is full" in str(exc)
+
+
+def disk_full(exc: BaseException) -> DiskFull:
+    log.error("the disk holding the database is full: %s", exc)
+    return DiskFull(
+        Msg(
+            "the disk holding the database is full: nothing was recorded; free some space"
+            " (custody carries on by itself once there is)"
+        )
+    )
+
+
+class SqliteFile(peewee.SqliteDatabase):
+    """peewee's SQLite database, except that a ROLLBACK after SQLite has already ended the
+    transaction itself (it does on a full disk: COMMIT fails with SQLITE_FULL and the
+    transaction is gone) is skipped, so the error that caused it is the one raised, instead of
+    "cannot rollback - no transaction is active" hiding it."""
+
+    def rollback(self) -> None:
+        if not self.is_closed() and not self.connection().in_transaction:
+            log.info("no transaction left to roll back: SQLite ended it on the error")
+            return
+        super().rollback()
 
 
 def open_database(url: str) -> peewee.Database:
@@ -66,7 +116,11 @@ def open_database(url: str) -> peewee.Database:
                 "database URL {url} is invalid: write SQLite as sqlite:///absolute/path", url=url
             )
         _create_private(Path(path))
-        db = peewee.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15)
+        # check_same_thread off: a connection whose thread ended is closed from another thread
+        # (custody.store.orphans); a connection is still only ever used by its own thread
+        db = SqliteFile(
+            path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=15, check_same_thread=False
+        )
     elif scheme in ("postgres", "postgresql"):
         if not parsed.path.strip("/"):
             raise StorageError("database URL {url} names no database", url=url)
@@ -259,6 +313,11 @@ def writing(db: peewee.Database) -> Iterator[None]:
                 with db.atomic():
                     take_turn(db)
                     yield
+            except peewee.OperationalError as exc:
+                if not is_disk_full(exc):
+                    _write_kept(db, pending)
+                    raise
+                raise disk_full(exc) from exc  # the kept refusals would not fit either
             except BaseException:
                 _write_kept(db, pending)
                 raise
@@ -360,6 +419,11 @@ class WriteGroup:
                         job_failed = True
                         raise
         except Exception as exc:
+            if isinstance(exc, peewee.OperationalError) and is_disk_full(exc):
+                full = disk_full(exc)  # every job would fail alone too, and its refusals with it
+                for j in batch:
+                    j.error, j.done = full, True
+                return
             if not job_failed or len(batch) == 1:  # BEGIN or COMMIT failed, or a job alone raised
                 _write_kept(self.db, pending)
                 for j in batch:
