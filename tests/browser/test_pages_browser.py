@@ -286,3 +286,51 @@ def test_a_tablet_reads_the_dashboard(browser, site):
         tab.shot("dashboard-tablet")
     finally:
         tab.close()
+
+
+def test_an_admin_adds_a_user_who_then_signs_in(browser, site):
+    admin = Tab(browser, site)
+    newcomer = Tab(browser, site)
+    try:
+        admin.login("root")
+        page = admin.page
+        page.get_by_role("link", name="用户", exact=True).click()
+        page.wait_for_url(site.url + "/users")
+        page.locator("#u-name").fill("qian")
+        page.locator("#u-role").select_option("custodian")
+        page.get_by_label(re.compile("关联人员")).fill("B002")
+        page.locator("#u-password").fill("a brand new password")
+        page.locator("#u-password2").fill("a brand new password")
+        page.locator("#u-add").click()
+        sync_api.expect(page.locator("#users-done")).to_contain_text("qian")
+        sync_api.expect(page.locator("table.users")).to_contain_text("李四")
+        admin.shot("users")
+        login = newcomer.go("/login")
+        login.get_by_label(re.compile("用户名|User name")).fill("qian")
+        login.get_by_label(re.compile("密码|Password")).fill("a brand new password")
+        login.get_by_role("button", name=re.compile("登录|Sign in")).click()
+        login.wait_for_url(site.url + "/")
+        sync_api.expect(login.locator("header .user")).to_contain_text("李四")
+        assert login.get_by_role("link", name="用户", exact=True).count() == 0  # a custodian: no users page
+    finally:
+        admin.close()
+        newcomer.close()
+
+
+def test_a_custodian_returns_an_item_to_its_issuer_from_the_item_page(browser, site):
+    code = site.office.secret[2]
+    tab = Tab(browser, site)
+    try:
+        tab.login("zhao")
+        page = tab.go(f"/items/{code}")
+        page.locator("#act-return summary").click()
+        page.get_by_label("清退单号").fill("清退单2026-07")
+        tab.shot("item-actions")
+        page.once("dialog", lambda dialog: dialog.accept())  # the form asks before it is sent
+        page.locator("#rt-submit").click()
+        sync_api.expect(page.locator("ol.timeline")).to_contain_text("清退", timeout=5000)
+        sync_api.expect(page.locator("dl.fields")).to_contain_text("已清退")
+        assert page.locator("#act-return").count() == 0
+        assert site.office.item(code).status == "returned-to-issuer"
+    finally:
+        tab.close()

@@ -17,7 +17,7 @@ import bottle
 
 from custody.errors import CustodyError
 from custody.rules.access import Can
-from web.pages import approvals, closing, dashboard, imports, items, misc, office, station
+from web.pages import approvals, closing, dashboard, imports, item_acts, items, misc, office, station, users
 from web.pages.render import error
 from web.routes import Route
 
@@ -49,7 +49,7 @@ ROUTES: tuple[Route, ...] = (
     _page(
         "GET", "/labels.pdf", items.labels_pdf, Can.RECEIVE, summary="Labels (PDF sheet)", query=("codes",)
     ),
-    _page("GET", "/items/<code>", items.item_page, Can.OWN_LOANS, summary="One item"),
+    _page("GET", "/items/<code>", items.item_page, Can.OWN_LOANS, summary="One item", query=("made",)),
     _page(
         "GET",
         "/items/<code>/label.png",
@@ -58,9 +58,27 @@ ROUTES: tuple[Route, ...] = (
         summary="Its label",
         query=("size", "dpi"),
     ),
-    _page("POST", "/items/<code>/lost", items.report_lost, Can.CUSTODY, summary="P19 report lost"),
-    _page("POST", "/items/<code>/found", items.resolve_loss, Can.APPROVE, summary="P19 found or lost"),
+    _page(
+        "POST", "/items/<code>/check-out", item_acts.check_out, Can.CUSTODY, summary="Check out with terms"
+    ),
+    _page("POST", "/items/<code>/copy", item_acts.copy, Can.CUSTODY, summary="P16 copies"),
+    _page(
+        "POST",
+        "/items/<code>/return-to-issuer",
+        item_acts.return_to_issuer,
+        Can.CUSTODY,
+        summary="P17 return to the issuer",
+    ),
+    _page("POST", "/items/<code>/due-back", item_acts.due_back, Can.CUSTODY, summary="P17 due back"),
+    _page("POST", "/items/<code>/destroy", item_acts.destroy, Can.CUSTODY, summary="P18 destroy"),
+    _page("POST", "/items/<code>/lost", item_acts.report_lost, Can.CUSTODY, summary="P19 report lost"),
+    _page("POST", "/items/<code>/found", item_acts.resolve_loss, Can.APPROVE, summary="P19 found or lost"),
     _page("GET", "/people", office.people, Can.READ, summary="People"),
+    _page("POST", "/people", office.add_person, Can.MANAGE_PEOPLE, summary="Add a person"),
+    _page("GET", "/users", users.users, Can.MANAGE_USERS, summary="Users"),
+    _page("POST", "/users", users.add_user, Can.MANAGE_USERS, summary="Add a user"),
+    _page("POST", "/users/password", users.set_password, Can.MANAGE_USERS, summary="A new password"),
+    _page("POST", "/users/deactivate", users.deactivate, Can.MANAGE_USERS, summary="Deactivate a user"),
     _page("GET", "/stations", office.stations, Can.READ, summary="Stations"),
     _page(
         "POST", "/stations/<name>/tokens", office.add_token, Can.MANAGE_STATIONS, summary="Add a device token"
@@ -78,6 +96,8 @@ ROUTES: tuple[Route, ...] = (
     _page("GET", "/sweep", closing.sweep_page, Can.READ, summary="The closing sweep"),
     _page("POST", "/sweep", closing.run_sweep, Can.CLOSE, summary="Record the sweep now"),
     _page("GET", "/counts", closing.counts, Can.READ, summary="Counts"),
+    _page("POST", "/counts/start", closing.count_start, Can.COUNT, summary="Start a count"),
+    _page("POST", "/counts/close", closing.count_close, Can.COUNT, summary="Close a count"),
     _page(
         "GET",
         "/registers",

@@ -1,6 +1,6 @@
 """Closing time and the record: the closing sweep `/sweep` (printable A4, run by who may close),
-counts `/counts`, registers `/registers` (print and CSV) and the audit `/audit` (the ledger's verify
-status, the last signed checkpoint, violations)."""
+counts `/counts` (started and closed there by who may count, P22), registers `/registers` (print
+and CSV) and the audit `/audit` (the ledger's verify status, the last signed checkpoint, violations)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,20 @@ from typing import Any
 import bottle
 
 from custody.actions import closing as closing_actions
+from custody.actions import inventory
 from custody.closing.workdays import Calendar
-from custody.errors import InvalidInput
+from custody.errors import CustodyError, InvalidInput, Refused
 from custody.ledger import checkpoint as checkpoints
 from custody.ledger.verify import verify
 from custody.messages import N_, Msg, translate
 from custody.messages.catalog import flag_name
+from custody.reports import lookup, shapes
 from custody.reports import registers as regs
-from custody.reports import shapes
 from custody.reports import sweep as sweeps
 from custody.reports.violations import violations
 from custody.rules.access import Can
 from web.api import snapshot
-from web.pages.common import actor, allowed, form, tz
+from web.pages.common import acting_person, actor, allowed, form, tz
 from web.pages.dashboard import out_rows
 from web.pages.render import SECURITY_HEADERS, as_json, page, redirect, wants_json
 
@@ -80,9 +81,7 @@ COUNT_WORDS = {  # what a closed count found, as `custody count close` names it
 }
 
 
-def counts(req: Any) -> bottle.HTTPResponse:
-    from custody.actions import inventory
-
+def _counts(req: Any, problem: str = "") -> dict[str, Any]:
     zone = tz(req)
     m = req.store.m
     with snapshot(req.store):
@@ -90,8 +89,52 @@ def counts(req: Any) -> bottle.HTTPResponse:
             inventory.report(req.store, c, zone)
             for c in m.InventoryCount.select().order_by(m.InventoryCount.started_at.desc()).limit(30)
         ]
+        stations = [
+            {"name": st.name, "open": inventory.open_count(req.store, st) is not None}
+            for st in m.Station.select().order_by(m.Station.name)
+        ]
     words = {k: translate(v, req.lang) for k, v in COUNT_WORDS.items()}
-    return page(req, "counts", {"title": Msg("Counts").render(req.lang), "counts": rows, "_words": words})
+    return {
+        "title": Msg("Counts").render(req.lang),
+        "counts": rows,
+        "error": problem,
+        "_words": words,
+        "_stations": stations,
+        "_count": allowed(req, Can.COUNT),
+    }
+
+
+def counts(req: Any) -> bottle.HTTPResponse:
+    return page(req, "counts", _counts(req))
+
+
+def _count_act(req: Any, act: Any) -> bottle.HTTPResponse:
+    """Start or close the count at the posted station, by the viewer's person (P22); a refusal (a
+    count already open, none open, not its starter) answers the page again with its reason."""
+    values = form(req)
+    name = values.get("station", "")
+    try:
+        if not name:
+            raise InvalidInput("choose a station")
+        out = act(req.store, lookup.station(req.store, name), acting_person(req), actor(req))
+    except CustodyError as exc:
+        # a rule's refusal (recorded, P24) answers 409 as on every page; not 403, which says "not yours"
+        status = 409 if isinstance(exc, Refused) else exc.http_status
+        if wants_json(req):
+            extra = {"rule": exc.rule, "reason": exc.reason} if isinstance(exc, Refused) else {}
+            return as_json({"error": exc.message(req.lang), **extra}, status)
+        return page(req, "counts", _counts(req, exc.message(req.lang)), status=status)
+    if wants_json(req):
+        return as_json({"outcome": out.extra["command"], "message": out.message(req.lang), **out.extra}, 201)
+    return redirect("/counts")
+
+
+def count_start(req: Any) -> bottle.HTTPResponse:
+    return _count_act(req, inventory.start_count)
+
+
+def count_close(req: Any) -> bottle.HTTPResponse:
+    return _count_act(req, inventory.close_count)
 
 
 def _day(text: str | None, default: date) -> date:

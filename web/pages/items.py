@@ -13,13 +13,13 @@ import bottle
 
 from custody import settings, vocab
 from custody.actions import items as item_actions
-from custody.actions import lifecycle as life
 from custody.errors import CustodyError, InvalidInput
 from custody.ledger import chain as ledger
 from custody.messages import Msg
 from custody.messages.catalog import event_name
 from custody.reports import lookup, shapes
 from custody.rules.access import Can
+from custody.rules.places import PURPOSES
 from labels import ItemLabel, label_bytes
 from web import labels_api
 from web.api import snapshot
@@ -49,47 +49,91 @@ def _event_line(req: Any, r: Any, names: dict[int, str]) -> dict[str, Any]:
 
 
 def actions_for(req: Any, it: Any) -> list[str]:
-    """What the rulebook lets this viewer do to the item from the pages (each a form below)."""
+    """What the rulebook lets this viewer do to the item from the pages (each a form below): what
+    the viewer's role may (P23) and the item's state allows; the rules decide the rest when posted."""
     out = []
     if allowed(req, Can.RECEIVE):
         out.append("label")
     if it.status == "in" and allowed(req, Can.REQUEST) and it.level == "top-secret":
         out.append("request")
-    if it.status in ("in", "out") and allowed(req, Can.CUSTODY):
-        out.append("report_lost")
+    if allowed(req, Can.CUSTODY):
+        if it.status == "in":
+            out += ["check_out", "return_to_issuer", "destroy"]
+            if not it.no_copy:
+                out.append("copy")
+        if it.status in ("in", "out") or (it.status == "lost" and it.lost_from):
+            out.append("due_back")
+        if it.status in ("in", "out"):
+            out.append("report_lost")
     if it.status == "lost" and it.lost_from and allowed(req, Can.APPROVE):
         out.append("resolve_loss")
     return out
 
 
-def item_page(req: Any) -> bottle.HTTPResponse:
+def _stations(req: Any) -> list[dict[str, str]]:
+    m = req.store.m
+    return [{"name": s.name, "kind": s.kind} for s in m.Station.select().order_by(m.Station.name)]
+
+
+def item_data(req: Any, it: Any) -> dict[str, Any]:
+    """The item page's data (inside a read transaction): every field, the history, what may be done."""
     zone = tz(req)
+    m = req.store.m
+    events = ledger.history(req.store, it.code)
+    ids = {e.person for e in events if e.person is not None}
+    names = dict(m.Person.select(m.Person.id, m.Person.name).where(m.Person.id.in_(ids)).tuples())
+    acts = actions_for(req, it)
+    return {
+        "title": it.title,
+        "item": {
+            **shapes.item_json(req.store, it, zone),
+            "period_text": vocab.Period(it.period).marking(req.lang) if it.period else "",
+            "scope": json.loads(it.scope),
+            "total_copies": it.total_copies,
+            "received_at": shapes.iso(it.received_at, zone),
+            "due_back": it.due_back.isoformat() if it.due_back else None,
+            "no_copy": it.no_copy,
+            "loan_purpose": it.loan_purpose,
+            "loan_due": shapes.iso(it.loan_due, zone),
+        },
+        "history": [_event_line(req, e, names) for e in events],
+        "actions": acts,
+        "_error": "",
+        "_code_q": quote(it.code),
+        "_stations": _stations(req) if "check_out" in acts else [],
+        "_purposes": list(PURPOSES),
+        "_failed": "",
+        "_values": {},
+        "_made": [],
+    }
+
+
+def item_page(req: Any) -> bottle.HTTPResponse:
     with snapshot(req.store):
         it = lookup.item(req.store, req.args["code"])
         if not _may_see(req, it):
             return forbidden(req)
-        m = req.store.m
-        events = ledger.history(req.store, it.code)
-        ids = {e.person for e in events if e.person is not None}
-        names = dict(m.Person.select(m.Person.id, m.Person.name).where(m.Person.id.in_(ids)).tuples())
-        data = {
-            "title": it.title,
-            "item": {
-                **shapes.item_json(req.store, it, zone),
-                "period_text": vocab.Period(it.period).marking(req.lang) if it.period else "",
-                "scope": json.loads(it.scope),
-                "total_copies": it.total_copies,
-                "received_at": shapes.iso(it.received_at, zone),
-                "due_back": it.due_back.isoformat() if it.due_back else None,
-                "no_copy": it.no_copy,
-                "loan_purpose": it.loan_purpose,
-                "loan_due": shapes.iso(it.loan_due, zone),
-            },
-            "history": [_event_line(req, e, names) for e in events],
-            "actions": actions_for(req, it),
-            "_code_q": quote(it.code),
-        }
+        data = item_data(req, it)
+        made = [c for c in req.query.get("made", "").split(",") if c][:MAX_LABELS]
+        for c in made:
+            try:
+                copy = lookup.item(req.store, c)
+            except CustodyError:
+                continue
+            if copy.copy_of == it.code:
+                data["_made"].append({"code": copy.code, "copy_no": f"{copy.copy_no:06d}"})
     return page(req, "item", data)
+
+
+def item_again(
+    req: Any, code: str, failed: str, problem: str, values: dict[str, str], status: int
+) -> bottle.HTTPResponse:
+    """The item page once more after a form `failed`: its reason shown, the form open with what was
+    typed (never a password: no item form has one)."""
+    with snapshot(req.store):
+        data = item_data(req, lookup.item(req.store, code))
+    data.update(_error=problem, _failed=failed, _values=values)
+    return page(req, "item", data, status=status)
 
 
 def label_png(req: Any) -> bottle.HTTPResponse:
@@ -174,7 +218,7 @@ def receive_form(req: Any) -> bottle.HTTPResponse:
 
 def _int_field(values: dict[str, str], name: str, default: int) -> int:
     text = values.get(name, "") or str(default)
-    if not text.isdigit():
+    if not text.isdigit() or len(text) > 9:  # int() of thousands of digits raises, not a refusal
         raise InvalidInput("{name} {value!r} is not a whole number", name=name, value=text)
     return int(text)
 
@@ -228,39 +272,3 @@ def receive_post(req: Any) -> bottle.HTTPResponse:
             {"items": items, "labels_url": "/labels.pdf?codes=" + ",".join(i.code for i in received)}, 201
         )
     return redirect("/receive?received=" + ",".join(i.code for i in received))
-
-
-# --- acts on one item --------------------------------------------------------------------------
-
-
-def report_lost(req: Any) -> bottle.HTTPResponse:
-    values = form(req)
-    code = req.args["code"]
-    out = life.report_loss(
-        req.store, code, by=acting_person(req), actor=actor(req), note=values.get("note", "")
-    )
-    return _after(req, code, out)
-
-
-def resolve_loss(req: Any) -> bottle.HTTPResponse:
-    values = form(req)
-    code = req.args["code"]
-    out = life.resolve_loss(
-        req.store,
-        code,
-        by=acting_person(req),
-        actor=actor(req),
-        found=values.get("found", "1") == "1",
-        note=values.get("note", ""),
-    )
-    return _after(req, code, out)
-
-
-def _after(req: Any, code: str, out: Any) -> bottle.HTTPResponse:
-    from web.pages.render import as_json, error
-
-    if out.outcome == "refused":
-        return error(req, 409, out.message(req.lang))
-    if wants_json(req):
-        return as_json({"outcome": out.outcome, "message": out.message(req.lang)})
-    return redirect("/items/" + quote(code))

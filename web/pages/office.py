@@ -1,4 +1,5 @@
-"""People `/people` and stations `/stations` (with their device tokens: listed, added, revoked).
+"""People `/people` (and a new person, Can.MANAGE_PEOPLE) and stations `/stations` (with their device
+tokens: listed, added, revoked).
 
 Badge codes are shown only to who may read them (admins, P23); a new device token is shown once,
 on the page that made it, never put in a URL."""
@@ -10,7 +11,9 @@ from typing import Any
 
 import bottle
 
-from custody import settings
+from custody import settings, vocab
+from custody.actions import departments
+from custody.actions import people as people_actions
 from custody.actions import stations as station_actions
 from custody.errors import CustodyError
 from custody.messages import Msg
@@ -21,7 +24,9 @@ from web.pages.common import actor, allowed, form, refuse, tz
 from web.pages.render import as_json, page, redirect, wants_json
 
 
-def people(req: Any) -> bottle.HTTPResponse:
+def _people(
+    req: Any, message: str = "", problem: str = "", values: dict[str, str] | None = None
+) -> dict[str, Any]:
     m = req.store.m
     badges = allowed(req, Can.READ_BADGES)
     with snapshot(req.store):
@@ -36,7 +41,58 @@ def people(req: Any) -> bottle.HTTPResponse:
             }
             for p in m.Person.select().order_by(m.Person.name)
         ]
-    return page(req, "people", {"title": Msg("People").render(req.lang), "people": rows, "badges": badges})
+        depts = [d.name for d in departments.departments(req.store)]
+    typed = {k: v for k, v in (values or {}).items() if k in PERSON_FIELDS}
+    if not badges:  # a badge is written by a custodian, never shown back (P23)
+        typed.pop("badge", None)
+    return {
+        "title": Msg("People").render(req.lang),
+        "people": rows,
+        "badges": badges,
+        "message": message,
+        "error": problem,
+        "_manage": allowed(req, Can.MANAGE_PEOPLE),
+        "_levels": [lv.slug for lv in vocab.LEVELS],
+        "_roles": [r.slug for r in vocab.ROLES],
+        "_depts": depts,
+        "_values": typed,
+    }
+
+
+PERSON_FIELDS = ("name", "badge", "clearance", "role", "dept")
+
+
+def people(req: Any) -> bottle.HTTPResponse:
+    return page(req, "people", _people(req))
+
+
+def add_person(req: Any) -> bottle.HTTPResponse:
+    """A person who can hold items (`custody person add`): name, badge, clearance, role, department."""
+    values = form(req)
+    try:
+        p = people_actions.add_person(
+            req.store,
+            values.get("name", ""),
+            badge=values.get("badge", ""),
+            clearance=values.get("clearance", ""),
+            role=values.get("role", "") or "staff",
+            dept=values.get("dept", ""),
+            actor=actor(req),
+        )
+    except CustodyError as exc:
+        if wants_json(req):
+            return refuse(req, exc)
+        return page(
+            req, "people", _people(req, problem=exc.message(req.lang), values=values), status=exc.http_status
+        )
+    text = Msg("person {name} added", {"name": p.name}).render(req.lang)
+    if wants_json(req):
+        with snapshot(req.store):
+            shown = shapes.person_json(
+                req.store, p, badge=None if allowed(req, Can.READ_BADGES) else lambda _p: None
+            )  # type: ignore[arg-type]
+        return as_json({"person": shown, "message": text}, 201)
+    return page(req, "people", _people(req, message=text), status=201)
 
 
 def _stations(req: Any, new_token: dict[str, str] | None = None, problem: str = "") -> dict[str, Any]:

@@ -1,4 +1,10 @@
 <h1>{{title}}</h1>
+% if message:
+<p class="alert done" role="status" id="people-done">{{message}}</p>
+% end
+% if error:
+<p class="alert refused" role="alert" id="people-error">{{error}}</p>
+% end
 <div class="table-wrap">
 <table>
   <thead><tr>
@@ -26,3 +32,40 @@
   </tbody>
 </table>
 </div>
+
+% if _manage:
+% v = _values
+<section class="card">
+  <h2>{{_("Add a person")}}</h2>
+  <form class="stack" method="post" action="/people" id="add-person">
+    <input type="hidden" name="csrf_token" value="{{csrf_token}}">
+    <label for="p-name">{{_("Name")}}</label>
+    <input id="p-name" name="name" required value="{{v.get("name", "")}}">
+    <label for="p-badge">{{_("Badge")}}</label>
+    <input id="p-badge" name="badge" required maxlength="64" autocomplete="off" value="{{v.get("badge", "")}}">
+    <label for="p-clearance">{{_("Clearance")}}</label>
+    <select id="p-clearance" name="clearance">
+    % for lv in _levels:
+      <option value="{{lv}}"{{" selected" if v.get("clearance", "internal") == lv else ""}}>{{level_name(lv)}}</option>
+    % end
+    </select>
+    <label for="p-role">{{_("Role")}}</label>
+    <select id="p-role" name="role">
+    % for r in _roles:
+      <option value="{{r}}"{{" selected" if v.get("role", "staff") == r else ""}}>{{term("role", r)}}</option>
+    % end
+    </select>
+    <label for="p-dept">{{_("Department")}}</label>
+    <input id="p-dept" name="dept" list="p-depts" value="{{v.get("dept", "")}}">
+    <datalist id="p-depts">
+    % for d in _depts:
+      <option value="{{d}}">
+    % end
+    </datalist>
+    <div class="full"><button type="submit" id="p-add">{{_("Add the person")}}</button></div>
+  </form>
+  % if not badges:
+  <p class="hint">{{_("The badge is written here and never shown again (only administrators read badge codes).")}}</p>
+  % end
+</section>
+% end
