@@ -118,3 +118,36 @@ def test_no_station_token_in_the_logs_of_a_serve_run(serve_process, live_office)
     assert "/api/v1/scans" in logged  # the access log was on
     assert token not in logged and wrong not in logged
     assert token[:12] not in logged
+
+
+def test_no_password_or_session_token_in_the_logs_of_a_serve_run(serve_process, live_office):
+    """Sign-ins with the right password, a wrong one and an unknown user, then a page with the
+    session: neither a password nor the session's token appears in anything the service logged."""
+    import re
+
+    import requests
+
+    from custody.actions import users
+
+    right, wrong = "correct horse battery", "wrong-password-" + "y" * 12
+    users.add_user(live_office.store, "zhao", "custodian", right, person="C001", actor="test")
+    serve_process.args = ["--access-log", "--debug"]
+    url = serve_process.start()
+    with requests.Session() as browser:
+        for username, password in (("zhao", wrong), ("nobody", wrong), ("zhao", right)):
+            form = browser.get(f"{url}/login", timeout=10)
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+            browser.post(
+                f"{url}/login",
+                data={"username": username, "password": password, "csrf_token": csrf, "next": "/"},
+                headers={"Origin": url},
+                timeout=10,
+            )
+        session = browser.cookies.get("custody_session")
+        assert session, "the right password signed in"
+        assert browser.get(f"{url}/", timeout=10).status_code == 200
+    assert serve_process.stop() == 0
+    logged = "\n".join(serve_process.stderr_lines)
+    assert "/login" in logged  # the access log was on
+    for secret in (right, wrong, session, session[:12]):
+        assert secret not in logged

@@ -113,6 +113,8 @@ WRITE_ERRORS = {
     "400": _error("A malformed body"),
     "401": _error("No or a wrong station token"),
     "413": _error("The body is larger than 16 KiB"),
+    "503": _error("The database is busy or unavailable: retry (Retry-After)"),
+    "507": _error("The disk holding the database is full: nothing was recorded; send it again later"),
 }
 
 SCHEMAS: dict[str, Any] = {
