@@ -334,6 +334,7 @@ def test_every_acting_form_needs_the_csrf_token(site):
         "/stations/保密室/tokens": {"device": "desk-9"},
         "/stations/保密室/tokens/revoke": {"device": "default"},
         "/counts/start": {"station": "保密室"},
+        "/settings": {"key": "closing_time", "value": "18:00"},
     }
     b = signed_in(site, "root")
     seq = office.last_seq()
@@ -577,3 +578,46 @@ def test_every_new_route_is_in_the_route_table_with_a_capability():
     ):
         assert table.get(("POST", path)) is not None, path
     assert table[("GET", "/users")] is not None
+
+
+# --- settings ------------------------------------------------------------------------------------------
+
+
+def test_an_admin_changes_a_setting_and_a_bad_value_changes_nothing(site):
+    office = site.office
+    b = signed_in(site, "root", "/settings")
+    listed = {s["key"]: s for s in b.get("/settings", json=True).json()["settings"]}
+    assert listed["closing_time"]["value"] == "17:30" and listed["closing_time"]["about"]
+    assert listed["printers"]["editable"] is False
+    seq = office.last_seq()
+    r = b.post("/settings", {"key": "closing_time", "value": "18:05"})
+    assert r.status_code == 200 and 'id="settings-done"' in r.text and "18:05" in r.text
+    (event,) = events_since(site, seq)
+    assert event.kind == "setting_changed" and event.actor == "user:root"
+    assert json.loads(event.data) == {"key": "closing_time", "value": "18:05"}
+    r = b.post("/settings", {"key": "holidays", "value": "2026-10-01..2026-10-03"})
+    assert r.status_code == 200
+    holidays = {s["key"]: s for s in b.get("/settings", json=True).json()["settings"]}["holidays"]
+    assert holidays["value"] == ["2026-10-01", "2026-10-02", "2026-10-03"]
+    seq = office.last_seq()
+    for key, value in (("closing_time", "25:00"), ("nonsense", "1"), ("printers", "{}")):
+        r = b.post("/settings", {"key": key, "value": value})
+        assert r.status_code == 400 and 'id="settings-error"' in r.text, (key, r.status_code)
+        assert html.escape(value, quote=True) in r.text or value in r.text  # what was typed, shown again
+    assert office.last_seq() == seq
+    assert {s["key"]: s for s in b.get("/settings", json=True).json()["settings"]}["closing_time"][
+        "value"
+    ] == "18:05"
+
+
+def test_only_admins_see_and_change_settings(site):
+    assert 'href="/settings"' in site.session("root").get("/").text
+    for user in ("zhao", "wang", "zhang"):
+        b = signed_in(site, user)
+        assert 'href="/settings"' not in b.get("/").text
+        assert b.get("/settings").status_code == 403
+        assert b.post("/settings", {"key": "closing_time", "value": "18:00"}).status_code == 403
+    assert (
+        site.office.store.m.Setting.select().where(site.office.store.m.Setting.key == "closing_time").count()
+        == 0
+    )

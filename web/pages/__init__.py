@@ -17,7 +17,19 @@ import bottle
 
 from custody.errors import CustodyError
 from custody.rules.access import Can
-from web.pages import approvals, closing, dashboard, imports, item_acts, items, misc, office, station, users
+from web.pages import (
+    approvals,
+    closing,
+    dashboard,
+    imports,
+    item_acts,
+    items,
+    misc,
+    office,
+    settings,
+    station,
+    users,
+)
 from web.pages.render import error
 from web.routes import Route
 
@@ -75,6 +87,8 @@ ROUTES: tuple[Route, ...] = (
     _page("POST", "/items/<code>/found", item_acts.resolve_loss, Can.APPROVE, summary="P19 found or lost"),
     _page("GET", "/people", office.people, Can.READ, summary="People"),
     _page("POST", "/people", office.add_person, Can.MANAGE_PEOPLE, summary="Add a person"),
+    _page("GET", "/settings", settings.settings_page, Can.MANAGE_SETTINGS, summary="Settings"),
+    _page("POST", "/settings", settings.change, Can.MANAGE_SETTINGS, summary="Change a setting"),
     _page("GET", "/users", users.users, Can.MANAGE_USERS, summary="Users"),
     _page("POST", "/users", users.add_user, Can.MANAGE_USERS, summary="Add a user"),
     _page("POST", "/users/password", users.set_password, Can.MANAGE_USERS, summary="A new password"),

@@ -37,6 +37,9 @@
     % if may(Can.MANAGE_USERS):
     <a href="/users">{{_("Users")}}</a>
     % end
+    % if may(Can.MANAGE_SETTINGS):
+    <a href="/settings">{{_("Settings")}}</a>
+    % end
   </nav>
   <div class="who">
     <a class="lang" href="/lang?to={{other_lang}}&amp;next={{here_q}}" hreflang="{{other_lang}}">{{"English" if lang == "zh" else "中文"}}</a>
