@@ -18,6 +18,7 @@ import pytest
 from conftest import Client, Office, ServeProcess, new_id, open_live_office
 from core_support import BACKENDS, wait_for
 
+from custody.cli.serve import wait_healthy
 from custody.ledger.verify import verify
 from custody.store.db import LOCK_SUFFIX, writing
 
@@ -160,6 +161,9 @@ def test_a_worker_that_dies_is_replaced_and_sigterm_stops_them_all(
     os.kill(victim, signal.SIGKILL)
     now = started_children(parent, gone=victim)  # with a replacement
     assert len(now - first) == 1
+    # granian may refuse connections for a moment while it takes the replacement in (seen under
+    # load in CI): wait until the service answers again, as an agent retrying would
+    wait_healthy(serve_process.url)
     # whichever worker answers, the stored answer and the open session are the database's
     for _ in range(4):
         assert Client(serve_process.url, o.tokens["保密室"]).scan("B001", scan_id=sid) == {

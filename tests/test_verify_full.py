@@ -19,10 +19,13 @@ import pytest
 from core_support import BACKENDS, build_office, open_store
 
 from custody.actions import core as actions
-from custody.actions import departments, lifecycle, people, requests
+from custody.actions import departments, inventory, lifecycle, people, requests
 from custody.actions import handover as handovers
-from custody.actions.closing import close_safe
+from custody.actions.closing import close_safe, record_sweep, second_check
+from custody.closing.schedule import run_due_sweeps
+from custody.closing.workdays import Calendar
 from custody.ledger.verify import verify
+from custody.reports import sweep as sweeps
 from custody.scan.station import ScanInput, submit
 from custody.store.db import is_sqlite
 
@@ -121,7 +124,22 @@ def full_day(office) -> dict:
     done = handovers.handover(store, safe, giver=zhao, taker=qian, supervisor=wang, seen=here, actor=T)
     assert done.outcome == "handover", done.message("en")
     close_safe(store, safe, qian, T)
-    return {"fresh": fresh, "imported": imported[0].code, "copy": made[0].code}
+    assert second_check(store, safe, wang, T).outcome == "command"  # the leader checks the closing
+    # an item still out at closing; a sweep asked for, then the scheduler's at each closing time
+    reading_room = office.station("阅文室")
+    assert actions.check_out(store, office.reading[1], zhang, reading_room, actor=T).outcome == "checked_out"
+    asked = record_sweep(
+        store, sweeps.sweep(store), kind="manual", day=Calendar.load(store).local_day(clock.now()), actor=T
+    )
+    assert asked is not None and asked.outstanding == 1
+    clock.advance(hours=2)
+    assert len(run_due_sweeps(store)) == 2  # 保密室 at 17:30, 阅文室 at 18:00 (the safe was closed in time)
+    # a count still open at the reading room: a code read twice, one that names no item
+    count = inventory.start_count(store, reading_room, zhao, T).extra["count"]
+    open_ = inventory.open_count(store, reading_room)
+    for code in (office.reading[0], "NO-SUCH-LABEL", office.reading[0]):
+        inventory.mark_seen(store, open_, code, uuid.uuid4().hex, T)
+    return {"fresh": fresh, "imported": imported[0].code, "copy": made[0].code, "count": count}
 
 
 # the cases also run on PostgreSQL (CUSTODY_TEST_PG); the others on SQLite only, to keep the suite quick
@@ -136,6 +154,10 @@ ON_POSTGRES = {
     "test_a_holder_swapped_on_a_loan_is_named",
     "test_an_inserted_device_token_is_named",
     "test_an_inserted_user_is_named",
+    "test_a_sweep_records_count_out_lowered_is_named",
+    "test_a_deleted_closing_check_is_named",
+    "test_an_open_count_marked_closed_is_named",
+    "test_an_inserted_seen_row_is_named",
 }
 
 
@@ -180,6 +202,11 @@ def test_a_full_day_verifies_and_every_table_is_compared(day):
         "approval",
         "approval_request",
         "scan",
+        "sweep_record",
+        "closing_check",
+        "inventory_count",
+        "inventory_expected",
+        "inventory_seen",
     ):
         assert report.counts[table] > 0, table
     assert report.unprovable == []  # every token of this office has its hash in the ledger
@@ -480,6 +507,154 @@ def test_a_rewritten_chain_with_every_time_moved_is_caught_without_a_checkpoint(
     assert not report.ok and report.column in ("created_at", "received_at"), report.problem
 
 
+# --- the closing records: sweeps, closing checks, counts (each passed the verify of before) ---------------
+
+
+def _sweep_row(store, kind: str) -> tuple[int, str]:
+    m = store.m
+    rec = m.SweepRecord.select().where(m.SweepRecord.kind == kind).order_by(m.SweepRecord.id).first()
+    station = rec.station.name if rec.station_id else "(every station)"
+    return rec.id, f"{station} {rec.day.isoformat()} {kind} (event #{rec.event_seq})"
+
+
+def test_a_sweep_records_count_out_lowered_is_named(day):
+    """The record of the sweep says nothing was out; its event listed the item still out."""
+    office, _ = day
+    rid, row = _sweep_row(office.store, "manual")
+    tamper(office.store, "UPDATE sweep_record SET outstanding = 0 WHERE id = ?", rid)
+    r = failed(office.store, "sweep_record", row, "outstanding")
+    assert (r.stored, r.replayed) == (0, 1)
+
+
+def test_an_item_dropped_from_a_sweep_records_list_is_named(day):
+    office, _ = day
+    store = office.store
+    rid, row = _sweep_row(store, "manual")
+    data = json.loads(store.m.SweepRecord.get_by_id(rid).data)
+    data["outstanding"] = []
+    tamper(store, "UPDATE sweep_record SET data = ? WHERE id = ?", json.dumps(data), rid)
+    r = failed(store, "sweep_record", row, "data.outstanding (codes)")
+    assert (r.stored, r.replayed) == ([], [office.reading[1]])
+
+
+def test_a_sweep_records_key_cleared_is_named(day):
+    """Without its key the scheduler would take the day's closing sweep once more."""
+    office, _ = day
+    rid, row = _sweep_row(office.store, "closing")
+    tamper(office.store, "UPDATE sweep_record SET auto_key = NULL WHERE id = ?", rid)
+    r = failed(office.store, "sweep_record", row, "auto_key")
+    assert r.stored is None and r.replayed.startswith("closing:")
+
+
+def _check(store):
+    m = store.m
+    c = m.ClosingCheck.select().order_by(m.ClosingCheck.id).first()
+    return c, f"{c.station.name} {c.day.isoformat()} (event #{c.event_seq})"
+
+
+def test_a_deleted_closing_check_is_named(day):
+    office, _ = day
+    c, row = _check(office.store)
+    tamper(office.store, "DELETE FROM closing_check WHERE id = ?", c.id)
+    r = failed(office.store, "closing_check", row, None)
+    assert r.replayed is True and r.bad_seq == c.event_seq
+
+
+def test_another_second_checker_is_named(day):
+    """The second check was the leader's; the table names the custodian."""
+    office, _ = day
+    c, row = _check(office.store)
+    tamper(
+        office.store, "UPDATE closing_check SET checker_id = ? WHERE id = ?", office.people["zhao"].id, c.id
+    )
+    r = failed(office.store, "closing_check", row, "checker")
+    assert (r.stored, r.replayed) == ("C001", "L001")
+
+
+def test_a_closing_checks_out_count_changed_is_named(day):
+    office, _ = day
+    c, row = _check(office.store)
+    tamper(office.store, "UPDATE closing_check SET out_count = out_count + 1 WHERE id = ?", c.id)
+    failed(office.store, "closing_check", row, "out_count")
+
+
+def _count_row(office, count_id: int) -> str:
+    c = office.store.m.InventoryCount.get_by_id(count_id)
+    return f"#{c.id} at {c.station.name} (event #{c.start_seq})"
+
+
+def test_an_open_count_marked_closed_is_named(day):
+    office, extra = day
+    cid = extra["count"]
+    tamper(
+        office.store,
+        "UPDATE inventory_count SET open_key = NULL, closed_by_id = ?, closed_at = started_at WHERE id = ?",
+        office.people["zhao"].id,
+        cid,
+    )
+    r = failed(office.store, "inventory_count", _count_row(office, cid), "open_key")
+    assert r.stored is None and r.replayed == office.station("阅文室").id
+
+
+def test_a_closed_counts_missing_figure_changed_is_named(day):
+    office, _ = day
+    m = office.store.m
+    c = m.InventoryCount.select().where(m.InventoryCount.open_key.is_null()).first()
+    tamper(office.store, "UPDATE inventory_count SET found = found - 1 WHERE id = ?", c.id)
+    failed(office.store, "inventory_count", _count_row(office, c.id), "found")
+
+
+def test_an_inserted_seen_row_is_named(day):
+    """A count told an item was seen that nobody scanned."""
+    office, extra = day
+    code = office.secret[0]
+    tamper(
+        office.store,
+        "INSERT INTO inventory_seen (count_id, key, item_id, reads, first_at, scan_id) VALUES (?, ?, ?, 1, ?, NULL)",
+        extra["count"],
+        code,
+        office.item(code).id,
+        "2026-11-30T10:00:00.000000+00:00",
+    )
+    failed(office.store, "inventory_seen", f"count #{extra['count']} {code}", None)
+
+
+def test_a_seen_rows_reads_changed_is_named(day):
+    """The reading room's copy was read twice; a burst's rows (the handover) carry their reads too."""
+    office, extra = day
+    store = office.store
+    m = store.m
+    tamper(
+        store,
+        "UPDATE inventory_seen SET reads = 1 WHERE count_id = ? AND key = ?",
+        extra["count"],
+        office.reading[0],
+    )
+    r = failed(store, "inventory_seen", f"count #{extra['count']} {office.reading[0]}", "reads")
+    assert (r.stored, r.replayed) == (1, 2)
+    tamper(
+        store,
+        "UPDATE inventory_seen SET reads = 2 WHERE count_id = ? AND key = ?",
+        extra["count"],
+        office.reading[0],
+    )
+    burst = m.InventorySeen.select().where(m.InventorySeen.count != extra["count"]).first()
+    tamper(store, "UPDATE inventory_seen SET reads = 5 WHERE id = ?", burst.id)
+    failed(store, "inventory_seen", f"count #{burst.count_id} {burst.key}", "reads")
+
+
+def test_an_item_taken_off_a_counts_list_is_named(day):
+    office, extra = day
+    row = (
+        office.store.m.InventoryExpected.select()
+        .where(office.store.m.InventoryExpected.count == extra["count"])
+        .first()
+    )
+    tamper(office.store, "DELETE FROM inventory_expected WHERE id = ?", row.id)
+    r = failed(office.store, "inventory_expected", f"count #{extra['count']} item {row.item.code}", None)
+    assert r.replayed is True
+
+
 def test_the_cli_names_table_row_and_column(tmp_path):
     """`custody verify` exits 1 with one line naming them, and on success prints the head and the
     tables compared."""
@@ -522,3 +697,28 @@ def _runner(home: Path):
         return proc
 
     return run
+
+
+def test_a_burst_recorded_before_its_reads_were_kept_proves_its_rows_but_not_their_reads():
+    """A ledger from before this version: the RFID burst's event kept only the total of reads, so the
+    rows it made are rebuilt (they must exist, of the right item) without reads or scan ids to compare;
+    the same burst recorded now carries them."""
+    from custody.ledger.chain import Record
+    from custody.ledger.rebuild import rebuild
+
+    at = "2026-11-30T02:00:00.000000+00:00"
+
+    def event(seq: int, kind: str, data: dict, person: int | None = None) -> Record:
+        return Record(seq, at, kind, None, person, "保密室", T, json.dumps(data), "", "")
+
+    started = event(1, "count_started", {"count": 7, "expected": 0}, person=1)
+    old = event(2, "inventory_seen", {"count": 7, "reads": 3, "items": [], "unknown": ["X1", "X2"]})
+    new = event(
+        2,
+        "inventory_seen",
+        {"count": 7, "reads": 3, "items": [], "unknown": ["X1", "X2"], "seen": {"X1": 2, "X2": 1}},
+    )
+    before = rebuild([started, old]).closing.counts[7].seen
+    assert {k: (v.item, v.exact) for k, v in before.items()} == {"X1": (None, False), "X2": (None, False)}
+    now = rebuild([started, new]).closing.counts[7].seen
+    assert {k: (v.reads, v.exact) for k, v in now.items()} == {"X1": (2, True), "X2": (1, True)}

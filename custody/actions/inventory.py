@@ -159,6 +159,8 @@ class _Batch:
     repeated: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     items: dict[str, int] = field(default_factory=dict)  # key → item id, for keys that are items
+    per_key: dict[str, int] = field(default_factory=dict)  # key → reads of it in this batch
+    scan_of: dict[str, str | None] = field(default_factory=dict)  # key → the scan_id of its first read
 
 
 def _record_reads(store: Store, count: InventoryCount, reads: Sequence[tuple[str, str | None]]) -> _Batch:
@@ -168,8 +170,7 @@ def _record_reads(store: Store, count: InventoryCount, reads: Sequence[tuple[str
         raise Conflict("count {count} is closed; no more scans", count=count.id)
     resolved = resolve(store, (code for code, _ in reads))
     batch = _Batch()
-    per_key: dict[str, int] = {}
-    scan_of: dict[str, str | None] = {}
+    per_key, scan_of = batch.per_key, batch.scan_of
     for code, scan_id in reads:
         text = code.strip()
         if not text:
@@ -298,6 +299,9 @@ def mark_seen_batch(
                 "reads": batch.reads,
                 "items": sorted(batch.items),
                 "unknown": batch.unknown,
+                # what verify rebuilds the seen rows from: the reads of each code, its first scan_id
+                "seen": batch.per_key,
+                "scan_ids": {k: v for k, v in batch.scan_of.items() if v is not None},
             },
         )
     new = sum(1 for k in batch.new if k in batch.items)

@@ -1,4 +1,5 @@
-"""People and tags: adding a person, their off-post period and active flag, binding RFID tags."""
+"""People and tags: adding a person; their role, department, clearance, off-post period and active
+flag; binding RFID tags. Each change is one `person_changed` event naming what changed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from custody import codes, vocab
 from custody.actions import limits
-from custody.errors import Conflict, InvalidInput, Refused
+from custody.errors import Conflict, InvalidInput, NotFound, Refused
 from custody.ledger import chain as ledger
 from custody.messages import N_, Msg
 from custody.models.core import Item, Person, Tag
@@ -205,4 +206,44 @@ def set_active(store: Store, badge: str, active: bool, *, actor: str) -> Person:
             _refuse_if_holding(store, p, "deactivate", actor)
         m.Person.update(active=active).where(m.Person.id == p.id).execute()
         ledger.append(store, "person_changed", store.now(), person=p.id, actor=actor, data={"active": active})
+    return m.Person.get_by_id(p.id)
+
+
+def set_role(store: Store, badge: str, role: str, *, actor: str) -> Person:
+    """Change a person's role (staff, custodian, leader, admin): a `person_changed` event with `role`;
+    the same role again records nothing. Every decision reads the role when it is made: a leader
+    made staff approves nothing from the next scan or command on, and the approvals they gave
+    beforehand count only while they are a leader again (`custody.actions.loans`); an open station
+    session stays open, its next scan decided on the new role. A web login tied to the person keeps
+    its own role (`custody user …`)."""
+    rl = vocab.role(role)
+    m = store.m
+    with store.writing():
+        p = lookup.person_by_badge(store, badge)
+        if p.role != rl.slug:
+            m.Person.update(role=rl.slug).where(m.Person.id == p.id).execute()
+            ledger.append(
+                store, "person_changed", store.now(), person=p.id, actor=actor, data={"role": rl.slug}
+            )
+    return m.Person.get_by_id(p.id)
+
+
+def set_dept(store: Store, badge: str, dept: str, *, actor: str) -> Person:
+    """Move a person to another department of the table (`custody dept add` makes one): a
+    `person_changed` event with `dept`; the same department again records nothing. Items they hold
+    stay with them (P9 is decided when an item is borrowed, and a loan outside its scope may have a
+    leader's approval); from then on the scopes read the new department."""
+    from custody.actions.departments import department
+
+    m = store.m
+    with store.writing():
+        p = lookup.person_by_badge(store, badge)
+        row = department(store, dept)
+        if row is None:
+            raise NotFound("no department {name} (custody dept add {name})", name=dept.strip())
+        if p.dept != row.name:
+            m.Person.update(dept=row.name).where(m.Person.id == p.id).execute()
+            ledger.append(
+                store, "person_changed", store.now(), person=p.id, actor=actor, data={"dept": row.name}
+            )
     return m.Person.get_by_id(p.id)

@@ -133,6 +133,57 @@ def person_deactivate(obj, badge: str) -> None:
     click.echo(obj.t("{name} is now inactive", name=p.name))
 
 
+@person.command("set-role")
+@click.argument("badge")
+@click.argument("role")
+@click.option("--json", "as_json", is_flag=True, help="Print the person as JSON.")
+@click.pass_obj
+def person_set_role(obj, badge: str, role: str, as_json: bool) -> None:
+    """Change a person's role: staff, custodian, leader or admin (or 中文). Decisions read the role
+    when they are made; a web login keeps its own role (custody user …).
+
+    \b
+    Example:
+      custody person set-role B001 leader
+    """
+    from custody.actions import people as people_actions
+
+    p = people_actions.set_role(obj.store(), badge, role, actor=obj.actor)
+    _changed(
+        obj,
+        p,
+        as_json,
+        obj.t("{name} is now {role}", name=p.name, role=vocab.ROLE_BY_SLUG[p.role].name(obj.lang)),
+    )
+
+
+@person.command("set-dept")
+@click.argument("badge")
+@click.argument("dept")
+@click.option("--json", "as_json", is_flag=True, help="Print the person as JSON.")
+@click.pass_obj
+def person_set_dept(obj, badge: str, dept: str, as_json: bool) -> None:
+    """Move a person to a department of the table (custody dept add makes one; P9 scopes read it).
+
+    \b
+    Example:
+      custody person set-dept B001 机要科
+    """
+    from custody.actions import people as people_actions
+
+    p = people_actions.set_dept(obj.store(), badge, dept, actor=obj.actor)
+    _changed(obj, p, as_json, obj.t("{name} is now in {dept}", name=p.name, dept=p.dept))
+
+
+def _changed(obj, p, as_json: bool, line: str) -> None:
+    if as_json:
+        from custody.cli.main import emit_json
+
+        emit_json(shapes.person_json(obj.store(), p))
+    else:
+        click.echo(line)
+
+
 @click.group()
 def station() -> None:
     """Stations: the safe, the reading room, … (站点) and their scanner devices' tokens."""

@@ -2,7 +2,8 @@
 
 `rebuild(records)` applies each event to plain in-memory state: the items (`custody.ledger.replay`),
 and here the people, the tags, the stations and their device tokens, the users, the departments,
-the settings, the approvals and requests, and what the stored scans can be checked against. Nothing
+the settings, the approvals and requests, what the stored scans can be checked against, and the
+closing records (`custody.ledger.closing_replay`). Nothing
 is read from the tables; `custody.ledger.compare` then sets the tables beside this state.
 
 Rows are known by what names them in the ledger: items by code, people by the id their
@@ -21,6 +22,7 @@ from typing import Any
 
 from custody import codes
 from custody.ledger.chain import Record
+from custody.ledger.closing_replay import APPLY_CLOSING, ClosingState
 from custody.ledger.replay import APPLY, CREATES, ItemState, ReplayError
 
 DEFAULT_DEVICE = "default"  # the device of a station's first token, and of tokens from before step 4
@@ -156,6 +158,7 @@ class Rebuilt:
     request_uses: dict[int, set[Any]] = field(default_factory=dict)  # request id -> the acts that used it
     events: dict[int, EventFacts] = field(default_factory=dict)  # what scans may name
     badges: dict[str, int] = field(default_factory=dict)  # badge -> person id
+    closing: ClosingState = field(default_factory=ClosingState)  # sweep records, checks, counts
 
     def badge_of(self, person_id: int | None) -> str | None:
         p = self.people.get(person_id) if person_id is not None else None
@@ -405,11 +408,14 @@ def rebuild(records: Iterable[Record]) -> Rebuilt:
             else:
                 fn(items, r)
         other = APPLY_OTHER.get(r.kind)
-        if other is not None:
-            try:
+        closing = APPLY_CLOSING.get(r.kind)
+        try:
+            if other is not None:
                 other(s, r, d)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ReplayError(r.seq, f"{r.kind} lacks what a replay needs ({exc})") from None
+            elif closing is not None:
+                closing(s.closing, r, d, items)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ReplayError(r.seq, f"{r.kind} lacks what a replay needs ({exc})") from None
         if "approval" in d or "request" in d:
             _uses(s, r, d)
         if r.station is not None:  # every event a scan causes names its station

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from custody.ledger import chain as ledger
 from custody.ledger import compare
 from custody.ledger.chain import GENESIS, Record
+from custody.ledger.closing_compare import CLOSING_TABLES
 from custody.ledger.rebuild import Rebuilt, rebuild
 from custody.ledger.replay import ReplayError
 
@@ -32,6 +33,7 @@ TABLES = (
     compare.settings,
     compare.approvals,
     compare.requests,
+    *CLOSING_TABLES,  # sweep records, closing checks, inventory counts with their lists and seen rows
 )
 
 
