@@ -207,7 +207,7 @@ def test_a_handover_needs_three_different_active_people_and_a_leader_supervising
     a, b = person(1, "赵", "custodian"), person(2, "钱", "custodian")
     assert isinstance(handover.decide_handover(a, b, LEADER), Allowed)
     assert handover.decide_handover(a, a, LEADER).reason == "handover_people"
-    assert handover.decide_handover(a, person(2, active=False), LEADER).reason == "handover_people"
+    assert handover.decide_handover(a, person(2, active=False), LEADER).reason == "handover_inactive"
     assert handover.decide_handover(a, b, person(3, "孙")).rule == "P26"
 
 

@@ -207,6 +207,7 @@ CATALOG.update(  # issue 14: where an item may go and who may hold it (Chinese i
         "handover_people": N_(
             "a handover needs three different people: the one handing over, the one taking over and a supervisor"
         ),
+        "handover_inactive": N_("{person} is inactive and may take no part in a handover"),
         "handover_incomplete": N_(
             "the handover of {station} is not recorded: {count} item(s) not accounted for: {items}"
         ),

@@ -10,8 +10,11 @@ def decide_handover(giver: PersonFacts, taker: PersonFacts, supervisor: PersonFa
     """P26: three different active people — the one handing over (移交人), the one taking over
     (接交人) and a supervisor (监交人) who is an active office leader."""
     people = (giver, taker, supervisor)
-    if len({p.id for p in people}) != 3 or not all(p.active for p in people):
+    if len({p.id for p in people}) != 3:
         return Refusal("handover_people", {}, "P26")
+    for p in people:
+        if not p.active:
+            return Refusal("handover_inactive", {"person": p.name}, "P26")
     if not approver_may_approve(supervisor):
         return Refusal("approver_not_leader", {"approver": supervisor.name}, "P26")
     return Allowed()
