@@ -253,8 +253,10 @@ def make_machine(backend: str):
                     by=self.fresh(by),
                     actor="sm",
                 )
-            except Refused:
-                assert by != "wang"
+            except Refused:  # only an active leader changes a scope (P9): wang, unless deactivated
+                assert by != "wang" or not self.fresh("wang").active
+            else:
+                assert by == "wang" and self.fresh("wang").active
             self.actions_done += 1
 
         @invariant()
