@@ -338,19 +338,23 @@ REQUIRED = {
 }
 
 
+# the schema of a body field by its kind letter in the routes' property tables (also web/loans_api.py)
+FIELD_KINDS: dict[str, dict[str, Any]] = {
+    "s": {"type": "string", "minLength": 1, "maxLength": TEXT, "pattern": r"\S"},
+    "i": {"type": "integer", "minimum": 0, "maximum": 1000},
+    "n": {"type": "number", "exclusiveMinimum": 0, "maximum": 744},
+    "b": {"type": "boolean"},
+    "l": {
+        "type": "array",
+        "maxItems": MAX_LIST,
+        "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
+    },
+}
+
+
 def openapi_paths(o: Any) -> dict[str, Any]:
     """These routes in OpenAPI 3 (`o` is web.openapi, for its helpers)."""
-    kinds = {
-        "s": {"type": "string", "minLength": 1, "maxLength": TEXT, "pattern": r"\S"},
-        "i": {"type": "integer", "minimum": 0, "maximum": 1000},
-        "n": {"type": "number", "exclusiveMinimum": 0, "maximum": 744},
-        "b": {"type": "boolean"},
-        "l": {
-            "type": "array",
-            "maxItems": MAX_LIST,
-            "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
-        },
-    }
+    kinds = FIELD_KINDS
     security = [{"adminToken": []}]
     errors = {
         "400": o._error("A malformed body, or an unknown code or badge"),

@@ -17,7 +17,7 @@ from custody.errors import InvalidInput
 from custody.reports import lookup, shapes
 from custody.rules.places import PURPOSES, LoanTerms
 from web.api import ApiRequest, Result
-from web.lifecycle_api import MAX_LIST, TEXT, _answer, _person, _text, _texts
+from web.lifecycle_api import FIELD_KINDS, _answer, _person, _text, _texts
 
 
 def _due(req: ApiRequest, body: dict[str, Any]) -> datetime | None:
@@ -180,14 +180,7 @@ BODIES: dict[str, tuple[str, str, dict[str, str], dict[str, Any], list[str]]] = 
 
 def openapi_paths(o: Any) -> dict[str, Any]:
     """These routes in OpenAPI 3 (`o` is web.openapi, for its helpers)."""
-    kinds = {
-        "s": {"type": "string", "minLength": 1, "maxLength": TEXT, "pattern": r"\S"},
-        "l": {
-            "type": "array",
-            "maxItems": MAX_LIST,
-            "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"},
-        },
-    }
+    kinds = FIELD_KINDS
     security = [{"adminToken": []}]
     errors = {
         "400": o._error("A malformed body, or an unknown code, badge or station"),
